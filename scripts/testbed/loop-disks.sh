@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sparse loop devices standing in for nectar's three Proxmox disks:
+# system 50 GiB (scsi0), cache 200 GiB (scsi1), data 5 TiB (scsi2).
+#   loop-disks.sh create NAME   attach (or reuse) NAME's disks, print "role=/dev/loopN" lines
+#   loop-disks.sh destroy NAME  detach them and remove the backing files
+#   loop-disks.sh wipe NAME ROLE  zero the first MiBs of one disk (a blank disk again)
+# Backing files live in $EGID_CACHE/disks and take almost no space until written.
+. "$(dirname "$0")/../lib.sh"
+
+declare -A SIZES=([system]=50G [cache]=200G [data]=5T)
+ORDER=(system cache data)
+dir="$EGID_CACHE/disks"
+
+attached() { losetup -j "$1" -O NAME -n 2>/dev/null | head -n 1 | tr -d ' '; }
+
+create() {
+  need_root "attaching loop devices"
+  [ -e /dev/loop-control ] || as_root modprobe loop 2>/dev/null || die "no /dev/loop-control: loop devices are unavailable"
+  mkdir -p "$dir"
+  local role file dev
+  for role in "${ORDER[@]}"; do
+    file="$dir/$1-$role.img"
+    [ -f "$file" ] || truncate -s "${SIZES[$role]}" "$file"
+    dev=$(attached "$file")
+    [ -n "$dev" ] || dev=$(as_root losetup --find --show "$file") || die "losetup failed for $file"
+    echo "$role=$dev"
+  done
+}
+
+destroy() {
+  local role file dev
+  for role in "${ORDER[@]}"; do
+    file="$dir/$1-$role.img"
+    [ -f "$file" ] || continue
+    while dev=$(attached "$file"); [ -n "$dev" ]; do as_root losetup -d "$dev"; done
+    rm -f "$file"
+  done
+}
+
+wipe() {
+  local file="$dir/$1-$2.img" dev
+  dev=$(attached "$file"); [ -n "$dev" ] || die "$1-$2 is not attached"
+  as_root wipefs -a -q "$dev"
+  as_root dd if=/dev/zero of="$dev" bs=1M count=16 conv=fsync status=none
+}
+
+case "${1:-}" in
+  create) [ -n "${2:-}" ] || die "usage: $0 create NAME"; create "$2" ;;
+  destroy) [ -n "${2:-}" ] || die "usage: $0 destroy NAME"; destroy "$2" ;;
+  wipe) [ -n "${3:-}" ] || die "usage: $0 wipe NAME ROLE"; wipe "$2" "$3" ;;
+  *) die "usage: $0 create|destroy NAME | wipe NAME ROLE" ;;
+esac
