@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Builds the MinIO S3 and admin clients (the seam unit tests mock).
+
+No Ansible import: the server-side expiry sweep uses this file too.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+MINIO_IMPORT_ERROR = None
+try:
+    import urllib3
+    from minio import Minio, MinioAdmin
+    from minio.credentials import StaticProvider
+except ImportError:  # pragma: no cover - reported by the module
+    MINIO_IMPORT_ERROR = traceback.format_exc()
+    Minio = MinioAdmin = StaticProvider = urllib3 = None
+
+
+class ConnectionSettings(object):
+    """Validated connection options."""
+
+    def __init__(self, endpoint, access_key, secret_key, ca_path=None, validate_certs=True,
+                 region="us-east-1", timeout=30):
+        if not endpoint:
+            raise ValueError("endpoint is required (or MINIO_ENDPOINT)")
+        if not access_key or not secret_key:
+            raise ValueError("access_key and secret_key are required (or MINIO_ACCESS_KEY / MINIO_SECRET_KEY)")
+        if "://" not in endpoint:
+            endpoint = "https://" + endpoint
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("endpoint %r must look like https://host:port" % endpoint)
+        if parts.path not in ("", "/"):
+            raise ValueError("endpoint %r must not have a path" % endpoint)
+        self.secure = parts.scheme == "https"
+        self.netloc = parts.netloc
+        self.url = "%s://%s" % (parts.scheme, parts.netloc)
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.ca_path = ca_path
+        self.validate_certs = validate_certs
+        self.region = region or "us-east-1"
+        self.timeout = timeout
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(
+            endpoint=params.get("endpoint"),
+            access_key=params.get("access_key"),
+            secret_key=params.get("secret_key"),
+            ca_path=params.get("ca_path"),
+            validate_certs=params.get("validate_certs", True),
+            region=params.get("region"),
+        )
+
+
+def http_client(settings):
+    """A urllib3 pool that verifies TLS against ca_path (or the system CAs)."""
+    kwargs = dict(
+        timeout=urllib3.Timeout(connect=settings.timeout, read=settings.timeout),
+        maxsize=10,
+        retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[502, 503, 504]),
+    )
+    if settings.secure and settings.validate_certs:
+        kwargs["cert_reqs"] = "CERT_REQUIRED"
+        if settings.ca_path:
+            kwargs["ca_certs"] = settings.ca_path
+        else:
+            try:
+                import certifi
+                kwargs["ca_certs"] = certifi.where()
+            except ImportError:  # pragma: no cover
+                pass
+    elif settings.secure:
+        kwargs["cert_reqs"] = "CERT_NONE"
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    return urllib3.PoolManager(**kwargs)
+
+
+class CountingProxy(object):
+    """Wraps a client and counts the calls made through it, by method name."""
+
+    def __init__(self, client):
+        self._client = client
+        self.calls = {}
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if not callable(attr) or name.startswith("_"):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return attr(*args, **kwargs)
+        return counted
+
+    @property
+    def total(self):
+        return sum(self.calls.values())
+
+
+class MinioClients(object):
+    """Lazily built S3 and admin clients for one run."""
+
+    def __init__(self, settings, endpoint_override=None):
+        self.settings = settings
+        self._s3 = None
+        self._admin = None
+        self._http = None
+        self._endpoint_override = endpoint_override
+
+    def _pool(self):
+        if self._http is None:
+            self._http = http_client(self.settings)
+        return self._http
+
+    @property
+    def s3(self):
+        if self._s3 is None:
+            self._s3 = Minio(
+                self.settings.netloc,
+                access_key=self.settings.access_key,
+                secret_key=self.settings.secret_key,
+                secure=self.settings.secure,
+                region=self.settings.region,
+                http_client=self._pool(),
+            )
+        return self._s3
+
+    @property
+    def admin(self):
+        if self._admin is None:
+            self._admin = MinioAdmin(
+                endpoint=self.settings.netloc,
+                credentials=StaticProvider(self.settings.access_key, self.settings.secret_key),
+                region=self.settings.region,
+                secure=self.settings.secure,
+                http_client=self._pool(),
+            )
+        return self._admin
+
+    def s3_for(self, access_key, secret_key, netloc=None, secure=None):
+        """An S3 client with other credentials (password checks, presigning)."""
+        return Minio(
+            netloc or self.settings.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=self.settings.secure if secure is None else secure,
+            region=self.settings.region,
+            http_client=self._pool(),
+        )
+
+
+def create_clients(settings):
+    """The client factory: the one seam that unit tests replace."""
+    if MINIO_IMPORT_ERROR:
+        raise ImportError(MINIO_IMPORT_ERROR)
+    return MinioClients(settings)

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IAM policy templates and order-insensitive policy comparison.
+
+No Ansible import: the server-side expiry sweep uses this file too.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+POLICY_VERSION = "2012-10-17"
+TEMPLATES = ("read-only", "read-write", "custom")
+
+# Keys whose values are sets: a single string equals a one-element list.
+_SET_KEYS = ("Action", "NotAction", "Resource", "NotResource")
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._+=@,-]+$")
+
+
+class PolicyError(ValueError):
+    """Invalid template input or policy document."""
+
+
+def validate_bucket_name(bucket):
+    """Return an error message for an invalid bucket name, or None."""
+    if not bucket or not _BUCKET_RE.match(bucket):
+        return ("invalid bucket name %r: 3-63 characters, lower-case letters, "
+                "digits, '.' and '-', starting and ending with a letter or digit" % (bucket,))
+    if ".." in bucket or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket):
+        return "invalid bucket name %r" % (bucket,)
+    return None
+
+
+def normalize_prefix(prefix):
+    """Validate a key prefix inside a bucket and return it without the trailing '/'.
+
+    Refuses what could widen a grant or escape the bucket: '..', '.', empty
+    segments, a leading '/', wildcards ('*', '?'), policy variables ('${').
+    An empty prefix means the whole bucket.
+    """
+    if prefix is None:
+        return ""
+    if not isinstance(prefix, str):
+        raise PolicyError("prefix must be a string")
+    if prefix.startswith("/"):
+        raise PolicyError("invalid prefix %r: it must not start with '/' (it is relative to the bucket)" % prefix)
+    stripped = prefix[:-1] if prefix.endswith("/") else prefix
+    if stripped == "":
+        return ""
+    for segment in stripped.split("/"):
+        if segment in ("", ".", ".."):
+            raise PolicyError("invalid prefix %r: empty, '.' or '..' path segments would leave the intended folder" % prefix)
+        if not _PREFIX_SEGMENT_RE.match(segment):
+            raise PolicyError("invalid prefix %r: only letters, digits and . _ + = @ , - are allowed "
+                              "in a segment (no wildcards such as '*' or '?', no '${')" % prefix)
+    return stripped
+
+
+def _arn(bucket, key=None):
+    if key is None:
+        return "arn:aws:s3:::%s" % bucket
+    return "arn:aws:s3:::%s/%s" % (bucket, key)
+
+
+def template_policy(template, bucket, prefix=""):
+    """Build the policy document for a template on a bucket and an optional prefix.
+
+    read-only: s3:GetObject on the prefix, and s3:ListBucket conditioned on
+    ``<prefix>/`` and ``<prefix>/*`` so that ``mc ls`` and the console can browse
+    the folder, and nothing else. The bare prefix is deliberately not listable:
+    listing ``results/chu-liege`` would reveal ``results/chu-liege-2/``.
+    read-write: the same plus PutObject, DeleteObject and multipart uploads.
+    """
+    if template not in ("read-only", "read-write"):
+        raise PolicyError("unknown template %r (expected read-only or read-write)" % (template,))
+    message = validate_bucket_name(bucket)
+    if message:
+        raise PolicyError(message)
+    prefix = normalize_prefix(prefix)
+    objects = _arn(bucket, (prefix + "/*") if prefix else "*")
+    list_statement = {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [_arn(bucket)]}
+    if prefix:
+        list_statement["Condition"] = {"StringLike": {"s3:prefix": [prefix + "/", prefix + "/*"]}}
+    statements = [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [objects]},
+        list_statement,
+    ]
+    if template == "read-write":
+        statements[0]["Action"] = [
+            "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+            "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+        ]
+        statements.append({"Effect": "Allow", "Action": ["s3:ListBucketMultipartUploads", "s3:GetBucketLocation"],
+                           "Resource": [_arn(bucket)]})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _sorted_unique(values):
+    unique = {}
+    for value in values:
+        unique[json.dumps(value, sort_keys=True)] = value
+    return [unique[key] for key in sorted(unique)]
+
+
+def _as_list(value):
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _normalize_condition(condition):
+    result = {}
+    for operator, block in condition.items():
+        if not isinstance(block, dict):
+            raise PolicyError("condition %r must map keys to values" % operator)
+        result[operator] = dict(
+            (key, _sorted_unique(str(v) if isinstance(v, bool) else v for v in _as_list(value)))
+            for key, value in block.items()
+        )
+    return result
+
+
+def _normalize_statement(statement):
+    if not isinstance(statement, dict):
+        raise PolicyError("every statement must be an object")
+    result = {}
+    for key, value in statement.items():
+        if key in _SET_KEYS:
+            result[key] = _sorted_unique(_as_list(value))
+        elif key == "Condition":
+            result[key] = _normalize_condition(value or {})
+            if not result[key]:
+                del result[key]
+        elif key == "Principal" and isinstance(value, dict):
+            result[key] = dict((k, _sorted_unique(_as_list(v))) for k, v in value.items())
+        elif key == "Sid" and not value:
+            continue
+        else:
+            result[key] = value
+    if result.get("Effect") not in ("Allow", "Deny"):
+        raise PolicyError("every statement needs Effect Allow or Deny")
+    return result
+
+
+def normalize_policy(policy):
+    """Return a canonical form of a policy document (dict, or JSON text).
+
+    Statement order, action/resource order and duplicates do not matter, and a
+    single string equals a one-element list.
+    """
+    if isinstance(policy, (bytes, bytearray)):
+        policy = policy.decode("utf-8")
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError as exc:
+            raise PolicyError("the policy is not valid JSON: %s" % exc)
+    if not isinstance(policy, dict):
+        raise PolicyError("the policy must be a JSON object")
+    statements = policy.get("Statement")
+    if statements is None:
+        raise PolicyError("the policy has no Statement")
+    statements = [_normalize_statement(s) for s in _as_list(statements)]
+    if not statements:
+        raise PolicyError("the policy has no Statement")
+    result = dict((k, v) for k, v in policy.items() if k not in ("Statement", "ID", "Id"))
+    result.setdefault("Version", POLICY_VERSION)
+    result["Statement"] = _sorted_unique(statements)
+    return result
+
+
+def policies_equal(left, right):
+    """True when two policy documents grant the same thing."""
+    return canonical_json(left) == canonical_json(right)
+
+
+def canonical_json(policy):
+    return json.dumps(normalize_policy(policy), sort_keys=True, separators=(",", ":"))
