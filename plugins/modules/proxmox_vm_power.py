@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: proxmox_vm_power
+short_description: Start, stop or restart a Proxmox VE virtual machine
+version_added: 0.1.0
+description:
+  - Brings a QEMU VM to a power state and waits for the PVE task to finish.
+  - "Why not M(community.proxmox.proxmox_kvm) with O(community.proxmox.proxmox_kvm#module:state=started):
+    it has no check mode, so a check run of the role could not say whether the VM would be started."
+author:
+  - EGID / UMR 8199 IT team
+extends_documentation_fragment:
+  - egid.s3share.proxmox
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: partial
+    details: V(restarted) always restarts the VM.
+options:
+  name:
+    description: Name of the VM. Used when O(vmid) is not set.
+    type: str
+  vmid:
+    description: VMID of the VM.
+    type: int
+  state:
+    description:
+      - V(started) starts a stopped VM, V(stopped) stops a running one (ACPI shutdown, or hard stop with O(force)),
+        V(restarted) shuts it down if needed and starts it, so that pending hardware changes take effect.
+    type: str
+    choices: [started, stopped, restarted]
+    default: started
+  force:
+    description: Hard stop instead of an ACPI shutdown.
+    type: bool
+    default: false
+  shutdown_timeout:
+    description: Seconds the guest has to shut down before PVE gives up (the task then fails).
+    type: int
+    default: 180
+  task_timeout:
+    description: Seconds to wait for each PVE task.
+    type: int
+    default: 300
+"""
+
+EXAMPLES = r"""
+- name: Start nectar
+  egid.s3share.proxmox_vm_power:
+    api_host: dmz-hyp07.example.org
+    api_user: automation@pve
+    api_token_id: ansible
+    api_token_secret: "{{ vault_proxmox_api_token_secret }}"
+    ca_path: /etc/ssl/egid/pve-root-ca.pem
+    name: nectar
+    state: started
+"""
+
+RETURN = r"""
+vmid:
+  description: VMID of the VM.
+  returned: always
+  type: int
+  sample: 107
+node:
+  description: Node of the VM.
+  returned: always
+  type: str
+  sample: dmz-hyp07
+status:
+  description: Power status after the run (predicted in check mode).
+  returned: always
+  type: str
+  sample: running
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import (
+    PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, proxmox_argument_spec,
+)
+
+
+def find_vm(client, name, vmid):
+    vms = [item for item in client.find_vms() if item.get('type') == 'qemu']
+    if vmid is not None:
+        match = [item for item in vms if int(item['vmid']) == vmid]
+    else:
+        match = [item for item in vms if item.get('name') == name]
+    label = 'VM %s' % (name if vmid is None else vmid)
+    if not match:
+        raise ProxmoxError('Failed to find %s: no such VM in the cluster' % label)
+    if len(match) > 1:
+        raise ProxmoxError('Failed to find %s: %d VMs have that name; set vmid' % (label, len(match)))
+    return match[0]
+
+
+def power_actions(status, state, force):
+    """The PVE status/<action> calls that bring a VM from status to state."""
+    stop = 'stop' if force else 'shutdown'
+    if state == 'started':
+        return [] if status == 'running' else ['start']
+    if state == 'stopped':
+        return [] if status == 'stopped' else [stop]
+    return ([stop] if status == 'running' else []) + ['start']
+
+
+def main():
+    argument_spec = proxmox_argument_spec()
+    argument_spec.update(
+        name=dict(type='str'),
+        vmid=dict(type='int'),
+        state=dict(type='str', default='started', choices=['started', 'stopped', 'restarted']),
+        force=dict(type='bool', default=False),
+        shutdown_timeout=dict(type='int', default=180),
+        task_timeout=dict(type='int', default=300),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_one_of=PROXMOX_REQUIRED_ONE_OF + [('name', 'vmid')],
+        required_together=PROXMOX_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+    params = module.params
+    client = ProxmoxClient(module)
+    try:
+        vm = find_vm(client, params['name'], params['vmid'])
+        node, vmid = vm['node'], int(vm['vmid'])
+        obj = 'VM %s (%s)' % (vm.get('name'), vmid)
+        current = client.call('read the status of', obj, client.api.nodes(node).qemu(vmid).status.current.get)
+        status = current.get('status')
+        actions = power_actions(status, params['state'], params['force'])
+        final = 'stopped' if params['state'] == 'stopped' else 'running'
+        if actions and not module.check_mode:
+            for action in actions:
+                kwargs = {'timeout': params['shutdown_timeout']} if action == 'shutdown' else {}
+                upid = client.call('%s' % action, obj,
+                                   getattr(client.api.nodes(node).qemu(vmid).status, action).post, **kwargs)
+                client.wait_task(node, upid, action, obj, params['task_timeout'])
+    except ProxmoxError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=bool(actions), vmid=vmid, node=node, status=final if actions else status,
+                  actions=actions)
+    if module._diff:
+        result['diff'] = {'before': {'status': status}, 'after': {'status': result['status']}}
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
