@@ -205,7 +205,7 @@ class CollaboratorStore(object):
 
 
 def remove_collaborator(iam, store, record, check_mode):
-    """Disable, then remove the user, its policy and its record.
+    """Disable, then remove the user (which drops its policy mapping), its policy and its record.
 
     Safe to run concurrently: anything already gone counts as done. Returns
     True when this run removed something.
@@ -218,7 +218,6 @@ def remove_collaborator(iam, store, record, check_mode):
         if not check_mode:
             steps = (
                 ("disable", lambda: iam.admin.user_disable(access_key)),
-                ("detach the policy of", lambda: iam.admin.policy_set("", user=access_key)),
                 ("remove", lambda: iam.admin.user_remove(access_key)),
             )
             for action, step in steps:

@@ -180,25 +180,30 @@ def ensure_user_present(state, name, secret_key=None, enabled=None, update_passw
     changed = set_password or want_status != (status or want_status) or bool(to_add or to_remove)
     if current is None:
         changed = True
+    if (to_add or to_remove) and status == "disabled" and want_status == "disabled" and not set_password:
+        raise MinioActionError("set the policies of", "user %s" % name,
+                               "MinIO cannot change the policies of a disabled user; enable it in the same "
+                               "task (enabled: true) or change its policies before disabling it")
     if not changed or check_mode:
         if changed:
             state.users()[name] = {"status": want_status, "policies": wanted_policies,
                                    "member_of": after["member_of"]}
         return changed
 
+    # MinIO refuses policy changes on a disabled user (XMinioAdminNoSuchUser), so the order is:
+    # password (user_add re-enables), enable, policies, then disable.
     if set_password:
-        # user_add (re)sets the secret and always re-enables the account.
         call("create" if current is None else "set the password of", "user %s" % name,
              state.admin.user_add, name, secret_key)
         status = "enabled"
-    if want_status != status:
-        if want_status == "disabled":
-            call("disable", "user %s" % name, state.admin.user_disable, name)
-        else:
-            call("enable", "user %s" % name, state.admin.user_enable, name)
+    if want_status == "enabled" and status != "enabled":
+        call("enable", "user %s" % name, state.admin.user_enable, name)
+        status = "enabled"
     if to_add or to_remove or (current is None and wanted_policies):
         call("set the policies of", "user %s" % name, state.admin.policy_set,
              ",".join(wanted_policies), user=name)
+    if want_status == "disabled" and status != "disabled":
+        call("disable", "user %s" % name, state.admin.user_disable, name)
     state.users()[name] = {"status": want_status, "policies": wanted_policies, "member_of": after["member_of"]}
     return True
 

@@ -325,13 +325,14 @@ def main():
                          m.admin.user_add, record["access_key"], secret_key)
                     credentials = dict(access_key=record["access_key"], secret_key=secret_key,
                                        endpoint=settings.url)
-                    if expired:
-                        call("disable", "user %s" % record["access_key"], m.admin.user_disable, record["access_key"])
                 elif user["status"] != "enabled" and not expired:
                     call("enable", "user %s" % record["access_key"], m.admin.user_enable, record["access_key"])
                 if attach_needed:
                     call("attach policy %s to" % wanted["policy"], "user %s" % record["access_key"],
                          m.admin.policy_set, wanted["policy"], user=record["access_key"])
+                if need_secret and expired:
+                    # user_add re-enables; an expired collaborator stays disabled until the sweep.
+                    call("disable", "user %s" % record["access_key"], m.admin.user_disable, record["access_key"])
         if changed:
             m.record_change("create_collaborator" if record is None else action, target,
                             access_key=wanted.get("access_key"), expires_at=expires_at,
