@@ -15,7 +15,7 @@ version_added: 0.1.0
 description:
   - Creates a QEMU VM on a Proxmox VE cluster, by cloning a cloud-init template, by importing a cloud image
     already on a storage, or blank (optionally with an installer ISO on a CD-ROM drive), and then converges
-    its configuration: CPU, memory, SCSI controller, disks, NICs, cloud-init user, SSH keys, IP and DNS settings.
+    its configuration, that is CPU, memory, SCSI controller, disks, NICs, cloud-init user, SSH keys, IP and DNS settings.
   - "Why not M(community.proxmox.proxmox_kvm) and M(community.proxmox.proxmox_disk): they have no check mode,
     and C(proxmox_kvm) with O(community.proxmox.proxmox_kvm#module:update=true) skips disks and NICs unless
     C(update_unsafe) is set, which also lets it recreate disks. This module computes one plan (create, config

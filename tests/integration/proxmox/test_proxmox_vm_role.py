@@ -198,7 +198,7 @@ class TestLifecycle:
         config = qm_config(sim)
         assert config['memory'] == '16384'
         assert config['net1'] == 'e1000=%s,bridge=vmbr1' % mac  # same MAC, bridge fixed
-        assert run.result('Reboot VM')['changed']
+        assert run.result('Reboot the VM')['changed']
         assert [path.rsplit('/', 1)[1] for _m, path in writes(sim)[-2:]] == ['shutdown', 'start']
         assert_seed_hardware(config, scsi2_size='6T')
 
