@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Error translation: "Failed to <action> <object>: <server reason>", already-applied is no change."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import sys
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
+
+from minio.error import MinioAdminException, S3Error  # noqa: E402
+
+from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (  # noqa: E402
+    MinioActionError, call, error_code, is_already_applied, is_not_found, translate,
+)
+
+
+def admin_error(status, code, message):
+    return MinioAdminException(str(status), json.dumps({"Code": code, "Message": message, "Resource": "/x"}))
+
+
+def s3_error(code, message):
+    return S3Error(None, code, message, "/b", "req", "host")
+
+
+def test_admin_error_message():
+    exc = admin_error(404, "XMinioAdminNoSuchUser", "The specified user does not exist.")
+    err = translate("remove", "user alice", exc)
+    assert err.message == "Failed to remove user alice: XMinioAdminNoSuchUser: The specified user does not exist."
+    assert is_not_found(exc) and error_code(exc) == "XMinioAdminNoSuchUser"
+
+
+def test_s3_error_with_hint():
+    exc = s3_error("NotImplemented", "Server side encryption specified but KMS is not configured")
+    message = translate("set default encryption on", "bucket ligan", exc).message
+    assert message.startswith("Failed to set default encryption on bucket ligan: the server has no KMS configured")
+    assert "MINIO_KMS_SECRET_KEY" in message
+
+
+def test_policy_in_use_hint():
+    exc = admin_error(400, "XMinioIAMPolicyInUse", "The policy cannot be removed, as it is in use")
+    assert "still attached" in translate("remove", "policy p", exc).message
+
+
+def test_already_applied_is_no_change():
+    exc = admin_error(400, "XMinioAdminPolicyChangeAlreadyApplied", "The specified policy change is already in effect.")
+    assert is_already_applied(exc)
+
+    def attach():
+        raise exc
+    assert call("attach", "policy p", attach) == (None, False)
+
+
+def test_call_success_and_failure():
+    assert call("list", "users", lambda: "ok") == ("ok", True)
+
+    def boom():
+        raise admin_error(403, "AccessDenied", "Access Denied.")
+    with pytest.raises(MinioActionError) as exc:
+        call("list", "users", boom)
+    assert str(exc.value) == "Failed to list users: AccessDenied: Access Denied."
+    assert exc.value.code == "AccessDenied"
+
+
+def test_connection_errors_keep_their_reason():
+    err = translate("list", "users", OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
+    assert err.message == "Failed to list users: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
