@@ -6,11 +6,12 @@
 # Usage: eval "$(scripts/artifacts.sh)"
 . "$(dirname "$0")/lib.sh"
 VENV=$("$EGID_REPO/scripts/bootstrap.sh")
-command -v go >/dev/null || die "Go >= 1.24 is needed to build MinIO from source (https://go.dev/doc/install, or Debian's golang-1.24 from backports)"
+GO=$("$EGID_REPO/scripts/go-toolchain.sh")
 out=$(mktemp); err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 cd "$EGID_REPO"
-if ! ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json "$VENV/bin/ansible-playbook" playbooks/build_artifacts.yml >"$out" 2>"$err"; then
+if ! ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json "$VENV/bin/ansible-playbook" playbooks/build_artifacts.yml \
+    -e "minio_artifacts_go_bin=$GO" >"$out" 2>"$err"; then
   cat "$out" "$err" >&2; die "building the MinIO artifacts failed"
 fi
 "$VENV/bin/python" - "$out" <<'PY'

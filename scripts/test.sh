@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test of the collection, from a fresh machine:
+#   scripts/test.sh            lint, unit, integration, molecule (everything)
+#   scripts/test.sh unit integration   only those stages
+# Installs what it needs (Debian packages, the Python venv, the Go builds of
+# MinIO and mc, the Debian 12 base image, a Docker engine) and caches the
+# heavy parts in $EGID_CACHE (default ~/.cache/egid-s3share).
+. "$(dirname "$0")/lib.sh"
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(lint unit integration molecule)
+
+apt_install git openssl ca-certificates curl unzip rsync
+VENV=$("$EGID_REPO/scripts/bootstrap.sh")
+export PATH="$VENV/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
+cd "$EGID_REPO"
+
+passed=0; failed=0; failures=()
+run() {  # run NAME CMD...: one suite
+  local name=$1; shift
+  log "suite $name: $*"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); log "suite $name passed in $((SECONDS - start)) s"
+  else
+    failed=$((failed + 1)); failures+=("$name"); log "suite $name FAILED after $((SECONDS - start)) s"
+  fi
+}
+
+sanity() {
+  # ansible-test wants the collection at .../ansible_collections/egid/s3share.
+  local tree; tree=$(mktemp -d)
+  mkdir -p "$tree/ansible_collections/egid"
+  git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$tree/ansible_collections/egid/s3share/"
+  (cd "$tree/ansible_collections/egid/s3share" && git init -q && git add -A && \
+     ansible-test sanity --color no --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+       --exclude molecule/ --exclude scripts/ --exclude benchmarks/ --exclude .ci/)
+  local rc=$?; rm -rf "$tree"; return $rc
+}
+
+pytest_suite() {
+  python -m pytest -p no:cacheprovider -q "$@"
+}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    lint)
+      run ansible-lint ansible-lint --profile production
+      run sanity sanity
+      ;;
+    unit)
+      run unit pytest_suite tests/unit
+      ;;
+    integration)
+      eval "$("$EGID_REPO/scripts/artifacts.sh")"
+      export MINIO_BIN MC_BIN
+      run integration pytest_suite tests/integration tests/pve_simulator
+      ;;
+    molecule)
+      "$EGID_REPO/scripts/testbed/docker-engine.sh"
+      "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
+      "$EGID_REPO/scripts/artifacts.sh" >/dev/null
+      for scenario in default refusals; do
+        run "molecule-$scenario" molecule test --scenario-name "$scenario"
+      done
+      ;;
+    *) die "unknown stage '$stage' (lint, unit, integration, molecule)" ;;
+  esac
+done
+
+[ $failed -eq 0 ] || log "failed suites: ${failures[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
