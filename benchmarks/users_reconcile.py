@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Reconcile N users, each with its own policy, against a real MinIO server.
 
@@ -112,7 +111,7 @@ def mc_loop(mc_bin, server, items, tmp):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--changed", type=int, default=10)
     parser.add_argument("--mc-sample", type=int, default=50, help="users for the mc reference loop (0: skip)")
@@ -150,10 +149,11 @@ def main():
             print("\nReference: the equivalent `mc admin` loop, timed on %d users, extrapolated x%.0f:" % (
                 len(sample), scale))
             print("%-16s %10s %14s %8s" % ("pass", "wall (s)", "mc invocations", "ratio"))
-            for label, wall, count, ours in (("first run", first_wall, first_n, results["first run"]),
-                                             ("no-change run", check_wall, check_n, nochange)):
-                print("%-16s %10.2f %14d %7.1fx" % (label, wall * scale, int(count * scale),
-                                                     (wall * scale) / max(ours["wall"], 1e-6)))
+            reference = (("first run", first_wall, first_n, results["first run"]),
+                         ("no-change run", check_wall, check_n, nochange))
+            for label, wall, count, ours in reference:
+                ratio = (wall * scale) / max(ours["wall"], 1e-6)
+                print("%-16s %10.2f %14d %7.1fx" % (label, wall * scale, int(count * scale), ratio))
             print("(each mc invocation makes at least one admin API call; the no-change mc loop must read every "
                   "user and policy because mc has no bulk compare)")
         target = "met" if nochange["wall"] < 10 else "NOT met"

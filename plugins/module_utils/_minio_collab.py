@@ -33,7 +33,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import 
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
-    PolicyError, normalize_prefix, template_policy, validate_bucket_name,
+    PolicyError, normalize_prefix, validate_bucket_name,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
 
@@ -47,12 +47,12 @@ SECRET_ALPHABET = string.ascii_letters + string.digits
 
 def generate_access_key():
     # 20 characters: the MinIO maximum for a user's access key.
-    return "C" + "".join(secrets.choice(ACCESS_KEY_ALPHABET) for _ in range(19))
+    return "C" + "".join(secrets.choice(ACCESS_KEY_ALPHABET) for dummy in range(19))
 
 
 def generate_secret_key():
     # 40 characters from 62 symbols, about 238 bits.
-    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(40))
+    return "".join(secrets.choice(SECRET_ALPHABET) for dummy in range(40))
 
 
 def policy_name(name):

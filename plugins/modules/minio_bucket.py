@@ -18,7 +18,7 @@ description:
     with a clear message before changing anything.
   - Refuses to delete a bucket that still holds objects unless O(force=true).
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   name:
     description: Bucket name.
@@ -133,6 +133,7 @@ try:
     from minio.versioningconfig import SUSPENDED, VersioningConfig
 except ImportError:  # reported by MinioModule
     pass
+
 
 def bucket_is_empty(m, name):
     for dummy in m.s3.list_objects(name, recursive=True, include_version=True):

@@ -31,7 +31,7 @@ description:
   - Expired collaborators are removed by M(egid.s3share.minio_collaborator_sweep), which the
     C(egid.s3share.minio_admin) role runs from a systemd timer on the server.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   name:
     description: Short name of the collaborator, for example C(chu-liege). 3 to 40 lower-case letters, digits or C(-).
@@ -90,8 +90,8 @@ attributes:
   idempotent:
     support: full
 notes:
-  - Set C(no_log: true) on the task: the returned secret is meant to be delivered once, the access key
-    by e-mail and the secret by SMS, never on the same channel.
+  - "Set C(no_log: true) on the task: the returned secret is meant to be delivered once, the access key
+    by e-mail and the secret by SMS, never on the same channel."
 """
 
 EXAMPLES = r"""
@@ -307,8 +307,8 @@ def main():
             attach_needed = user is None or user["policies"] != [wanted["policy"]]
             if attach_needed and user is not None:
                 m.tracker.add("attached_policies", user["policies"], [wanted["policy"]])
-            record_changed = any(record.get(k) != wanted[k] for k in ("bucket", "prefix", "access", "policy",
-                                                                       "expires_at"))
+            record_changed = any(record.get(k) != wanted[k]
+                                 for k in ("bucket", "prefix", "access", "policy", "expires_at"))
             changed = need_secret or policy_changed or attach_needed or record_changed or \
                 (user is not None and user["status"] != "enabled" and not expired)
             if changed and not m.check_mode:

@@ -20,7 +20,7 @@ description:
   - The C(egid.s3share.minio_admin) role runs the same code on the server from a systemd timer with
     C(Persistent=true), so expiry holds even if nobody runs a playbook and even after downtime.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   records_bucket:
     description: Admin bucket holding the collaborator records.

@@ -16,7 +16,7 @@ description:
     V(present)/V(absent)/V(exact) set semantics as M(egid.s3share.minio_user).
   - Removing a group first removes its members (MinIO refuses to remove a non-empty group).
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   name:
     description: Name of the group.

@@ -15,7 +15,7 @@ description:
   - Returns server information, buckets (with versioning, encryption, quota, tags and object lock), users,
     groups, policies, and collaborators with their expiry. Never changes anything.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   gather_subset:
     description: What to gather.

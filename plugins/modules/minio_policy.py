@@ -17,7 +17,7 @@ description:
     action and resource order, and a single string versus a one-element list make no difference.
   - Refuses to remove a policy that is still attached to users or groups, unless O(detach=true).
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   name:
     description: Name of the policy.

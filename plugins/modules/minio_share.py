@@ -20,7 +20,7 @@ description:
     one audit line naming the objects shared and the expiry (never the URLs, which are bearer secrets).
     In check mode it lists the objects it would share, without URLs.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   bucket:
     description: Bucket holding the objects.

@@ -18,7 +18,7 @@ description:
   - The SDK's C(user_add) re-enables a disabled user; when the password is (re)set on a user that should
     stay disabled, the module disables it again in the same run.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
   name:
     description: Access key of the user (3 to 20 characters).

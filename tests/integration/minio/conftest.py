@@ -222,7 +222,7 @@ class Ansible:
         proc = subprocess.run(
             [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
              "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)],
-            cwd=str(REPO), env=env, capture_output=True, text=True)
+            cwd=str(REPO), env=env, capture_output=True, text=True, check=False)
         try:
             doc = json.loads(proc.stdout)
         except ValueError:
@@ -288,7 +288,8 @@ class Mc:
 
     def __call__(self, *args, input_text=None):
         proc = subprocess.run([self.binary, "--config-dir", str(self.config_dir), "--no-color", "--json"]
-                              + list(args), capture_output=True, text=True, input=input_text, timeout=60)
+                              + list(args), capture_output=True, text=True, input=input_text, timeout=60,
+                              check=False)
         return proc
 
     def alias(self, name, server, access_key, secret_key):

@@ -36,12 +36,13 @@ def _run(script, server, audit_log, cwd):
            "MINIO_SECRET_KEY": server.secret_key, "MINIO_CA_PATH": server.ca_path,
            "MINIO_AUDIT_LOG": str(audit_log)}
     # -I: isolated, so nothing from this checkout or the venv's ansible is importable.
-    proc = subprocess.run([sys.executable, "-I", str(script)], env=env, capture_output=True, text=True, cwd=cwd)
+    proc = subprocess.run([sys.executable, "-I", str(script)], env=env, capture_output=True, text=True, cwd=cwd,
+                          check=False)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
 def test_sweep_entry_script(server, ansible, prefix, tmp_path):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     bucket = prefix + "-sweep"
     s3.make_bucket(bucket)
     soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=25)
@@ -66,19 +67,19 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
     time.sleep(max(0.0, (soon - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 1)
     outputs = []
     threads = [threading.Thread(target=lambda: outputs.append(_run(script, server, audit_log, tmp_path)))
-               for _ in range(2)]
+               for dummy in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     for code, out, err in outputs:
         assert code == 0, (out, err)
-    removed = sorted(r["name"] for _, out, _ in outputs for r in out["removed"] if r["name"].startswith(prefix))
+    removed = sorted(r["name"] for dummy, out, dummy2 in outputs for r in out["removed"] if r["name"].startswith(prefix))
     assert set(removed) == {"%s-%d" % (prefix, i) for i in range(3)}
     users = json.loads(server.clients()[1].user_list())
     assert not set(keys[:3]) & set(users) and keys[3] in users
     # Re-run: nothing left to do.
-    code, out, _ = _run(script, server, audit_log, tmp_path)
+    code, out, dummy = _run(script, server, audit_log, tmp_path)
     assert code == 0 and not [r for r in out["removed"] if r["name"].startswith(prefix)]
     # Audit lines are whole JSON lines, one per removal, no secret.
     lines = [json.loads(line) for line in audit_log.read_text().splitlines()]
@@ -90,7 +91,7 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
         assert result["credentials"]["secret_key"] not in raw
 
     # A bad configuration fails clearly.
-    env_missing = subprocess.run([sys.executable, "-I", str(script)], env={"PATH": "/usr/bin"},
+    env_missing = subprocess.run([sys.executable, "-I", str(script)], env={"PATH": "/usr/bin"}, check=False,
                                  capture_output=True, text=True)
     assert env_missing.returncode == 2 and "endpoint is required" in env_missing.stdout
     ansible.run(server, [{"egid.s3share.minio_collaborator": {"name": prefix + "-keep", "state": "absent"}}])

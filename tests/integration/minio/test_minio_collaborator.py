@@ -49,7 +49,7 @@ def _server_snapshot(server, records_bucket="s3share-admin"):
 
 @pytest.fixture()
 def shared_data(server, prefix):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     bucket, other_bucket = prefix + "-ligan", prefix + "-impact"
     s3.make_bucket(bucket)
     s3.make_bucket(other_bucket)
@@ -97,7 +97,7 @@ def test_collaborator_least_privilege_and_sweep(server, ansible, prefix, shared_
     assert _denied(collab.put_object, bucket, "results/other/new.txt", io.BytesIO(b"x"), 1)
     assert _denied(collab.remove_object, bucket, "results/chu-liege/genome.vcf")
     assert _denied(collab.put_object, other_bucket, "new.txt", io.BytesIO(b"x"), 1)
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     s3.stat_object(bucket, "results/chu-liege/genome.vcf")  # still there
 
     # ---- the same with the real mc, an independent client
@@ -139,7 +139,7 @@ def test_collaborator_least_privilege_and_sweep(server, ansible, prefix, shared_
     snapshot = _server_snapshot(server)
     bad_cases.append((dict(args, name=internal), "collides with the internal user"))
     audit_mark = len(ansible.audit_lines())
-    tasks = [{"egid.s3share.minio_collaborator": case, "ignore_errors": True} for case, _ in bad_cases]
+    tasks = [{"egid.s3share.minio_collaborator": case, "ignore_errors": True} for case, dummy in bad_cases]
     refused = ansible.run(server, tasks)
     for result, (case, expected) in zip(refused, bad_cases):
         assert result.get("failed"), case
@@ -202,7 +202,7 @@ def test_collaborator_least_privilege_and_sweep(server, ansible, prefix, shared_
 
 
 def test_collaborator_absent_and_expires_at(server, ansible, prefix, shared_data):
-    bucket, _ = shared_data
+    bucket = shared_data[0]
     name = prefix + "-rw"
     until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).replace(microsecond=0)
     args = {"name": name, "bucket": bucket, "prefix": "results/chu-liege", "access": "read-write",

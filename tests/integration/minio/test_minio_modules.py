@@ -61,7 +61,7 @@ def test_bucket_lifecycle(server, ansible, prefix):
 
 
 def test_bucket_object_lock_at_creation(server, ansible, prefix):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     name = prefix + "-worm"
     results = ansible.check_real_check_real(server, "egid.s3share.minio_bucket", {"name": name, "object_lock": True})
     assert_sequence(results)
@@ -71,7 +71,7 @@ def test_bucket_object_lock_at_creation(server, ansible, prefix):
 
 
 def test_bucket_sse_without_kms_is_refused_before_any_change(server_nokms, ansible, prefix):
-    s3, _ = server_nokms.clients()
+    s3 = server_nokms.clients()[0]
     name = prefix + "-nokms"
     before = ansible.audit_lines()
     for check in (True, False):
@@ -85,7 +85,7 @@ def test_bucket_sse_without_kms_is_refused_before_any_change(server_nokms, ansib
 
 
 def test_policy(server, ansible, prefix):
-    _, admin = server.clients()
+    admin = server.clients()[1]
     name = prefix + "-ro"
     results = ansible.check_real_check_real(server, "egid.s3share.minio_policy",
                                             {"name": name, "template": "read-only", "bucket": "ligan",
@@ -103,16 +103,15 @@ def test_policy(server, ansible, prefix):
     assert_sequence(results)
     assert "s3:PutObject" in admin.policy_info(name)
     # Refusals: invalid prefix; in-use policy without detach.
-    bad = ansible.run(server, [{"egid.s3share.minio_policy": {"name": name, "template": "read-only",
-                                                             "bucket": "ligan", "prefix": "../x"},
-                                "ignore_errors": True}])[0]
+    bad_args = {"name": name, "template": "read-only", "bucket": "ligan", "prefix": "../x"}
+    bad = ansible.run(server, [{"egid.s3share.minio_policy": bad_args, "ignore_errors": True}])[0]
     assert bad["failed"] and "'..'" in bad["msg"]
     results = ansible.check_real_check_real(server, "egid.s3share.minio_policy", {"name": name, "state": "absent"})
     assert_sequence(results)
 
 
 def test_user_and_group(server, ansible, prefix):
-    _, admin = server.clients()
+    admin = server.clients()[1]
     policy, user, group = prefix + "-rw", prefix + "u", prefix + "-g"
     ansible.run(server, [{"egid.s3share.minio_policy": {"name": policy, "template": "read-write", "bucket": "ligan"}}])
     args = {"name": user, "user_secret_key": "S3cret-" + prefix, "policies": [policy]}
@@ -126,8 +125,8 @@ def test_user_and_group(server, ansible, prefix):
     # Disable; then change the password while keeping it disabled (user_add re-enables: handled).
     results = ansible.check_real_check_real(server, "egid.s3share.minio_user", dict(args, enabled=False))
     assert_sequence(results)
-    ansible.run(server, [{"egid.s3share.minio_user": dict(args, enabled=False, update_password="always",
-                                                         user_secret_key="N3w-secret-" + prefix)}])
+    new_password = dict(args, enabled=False, update_password="always", user_secret_key="N3w-secret-" + prefix)
+    ansible.run(server, [{"egid.s3share.minio_user": new_password}])
     assert '"status":"disabled"' in admin.user_info(user)
 
     # Unknown policy: refused before any change.
@@ -151,7 +150,7 @@ def test_user_and_group(server, ansible, prefix):
 
 
 def test_share_links(server, ansible, prefix, pki):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     bucket = prefix + "-share"
     s3.make_bucket(bucket)
     _put(s3, bucket, "results/p1/a.txt", b"alpha")
@@ -183,7 +182,7 @@ def test_share_links(server, ansible, prefix, pki):
 
 
 def test_info(server, ansible, prefix):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     s3.make_bucket(prefix + "-info")
     result = ansible.run(server, [{"egid.s3share.minio_info": {}, "check_mode": True},
                                   {"egid.s3share.minio_info": {"gather_subset": ["buckets"]}}])

@@ -84,7 +84,7 @@ def audit(tmp_path):
 
 # --------------------------------------------------------------------------- minio_user
 def test_user_check_real_check_real(fakes, tmp_path):
-    admin, _ = fakes
+    admin = fakes[0]
     admin.policies["ro"] = READ
     args = {"name": "sgressier", "user_secret_key": "MdP-secret-1", "policies": ["ro"]}
     results = [run(minio_user, args, fakes, tmp_path, check=c) for c in (True, False, True, False)]
@@ -96,7 +96,7 @@ def test_user_check_real_check_real(fakes, tmp_path):
 
 
 def test_user_unknown_policy_is_refused_before_change(fakes, tmp_path):
-    admin, _ = fakes
+    admin = fakes[0]
     result = run(minio_user, {"name": "alice", "user_secret_key": "secret-123", "policies": ["nope"]}, fakes, tmp_path)
     assert result["failed"] and "unknown policy nope" in result["msg"] and admin.writes == []
     assert [l["result"] for l in audit(tmp_path)] == ["refused"]
@@ -114,7 +114,7 @@ def test_user_root_is_refused(fakes, tmp_path):
 
 # --------------------------------------------------------------------------- minio_policy
 def test_policy_template_and_builtin_refusal(fakes, tmp_path):
-    admin, _ = fakes
+    admin = fakes[0]
     result = run(minio_policy, {"name": "ligan-ro", "template": "read-only", "bucket": "ligan",
                                 "prefix": "results/x"}, fakes, tmp_path)
     assert result["changed"] and "ligan-ro" in admin.policies
@@ -233,7 +233,7 @@ def test_collaborator_absent_and_sweep(fakes, tmp_path):
 
 # --------------------------------------------------------------------------- minio_share
 def test_share_limits(fakes, tmp_path):
-    _, s3 = fakes
+    s3 = fakes[1]
     s3.buckets["ligan"] = {"results/a/x.vcf": b"1", "results/a/y/z.vcf": b"22", "results/b/w.vcf": b"3"}
     result = run(minio_share, {"bucket": "ligan", "prefix": "results/a", "expires": "8d"}, fakes, tmp_path)
     assert result["failed"] and "minio_collaborator" in result["msg"]
