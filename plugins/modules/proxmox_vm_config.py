@@ -31,7 +31,7 @@ description:
     must exist on it with C(images) content, the bridges must exist on it, and the template, cloud image or ISO
     must exist.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 extends_documentation_fragment:
   - egid.s3share.proxmox
 attributes:
@@ -43,6 +43,7 @@ attributes:
     description: Shows the normalised configuration before and after (secrets masked).
   idempotent:
     support: full
+    description: A second run with the same declaration reports no change.
 options:
   name:
     description:

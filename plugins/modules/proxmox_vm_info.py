@@ -18,7 +18,7 @@ description:
   - A missing VM is not an error (RV(exists=false)); an agent that does not answer yet is not an error either
     (RV(agent_error)), so that the module can be polled with C(until).
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 extends_documentation_fragment:
   - egid.s3share.proxmox
 attributes:
@@ -27,8 +27,10 @@ attributes:
     description: Read-only, it runs normally in check mode.
   diff_mode:
     support: none
+    description: Read-only, nothing to show.
   idempotent:
     support: full
+    description: Read-only.
 options:
   name:
     description: Name of the VM. Used when O(vmid) is not set.

@@ -17,16 +17,19 @@ description:
   - "Why not M(community.proxmox.proxmox_kvm) with O(community.proxmox.proxmox_kvm#module:state=started):
     it has no check mode, so a check run of the role could not say whether the VM would be started."
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 extends_documentation_fragment:
   - egid.s3share.proxmox
 attributes:
   check_mode:
     support: full
+    description: Reads the power status and predicts the actions without running them.
   diff_mode:
     support: full
+    description: Shows the power status before and after.
   idempotent:
     support: partial
+    description: V(started) and V(stopped) change nothing when the VM is already there.
     details: V(restarted) always restarts the VM.
 options:
   name:

@@ -219,13 +219,13 @@ class Cluster:
         return result
 
     def new_mac(self):
-        return 'BC:24:11:%02X:%02X:%02X' % tuple(self.random.randrange(256) for _ in range(3))
+        return 'BC:24:11:%02X:%02X:%02X' % tuple(self.random.randrange(256) for dummy in range(3))
 
     def _drive_format(self, key):
         return self._config_props[re.sub(r'\d+$', '[n]', key)]['format']
 
     def _next_disk_name(self, storage, vmid, fmt):
-        used = {volid for volid in self.volumes}
+        used = set(self.volumes)
         index = 0
         while True:
             volid = '%s:%d/vm-%d-disk-%d.%s' % (storage, vmid, vmid, index, fmt)
@@ -409,7 +409,7 @@ class Cluster:
                 for volid, size, fmt in allocated:
                     self.add_volume(volid, size, 'images', fmt, vmid)
                 old = config.get(key)
-                if old and old.split(',')[0] != stored.split(',')[0] and 'media=cdrom' not in old:
+                if old and old.split(',', 1)[0] != stored.split(',', 1)[0] and 'media=cdrom' not in old:
                     index = 0
                     while 'unused%d' % index in config:
                         index += 1
