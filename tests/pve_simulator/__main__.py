@@ -4,6 +4,8 @@
 """Run the simulator by hand: ``python -m pve_simulator --port 8006`` from tests/."""
 
 import argparse
+import signal
+import sys
 import time
 
 from .server import Simulator
@@ -18,11 +20,14 @@ def main():
     sim = Simulator(port=args.port, workdir=args.workdir, task_delay=args.task_delay).start()
     print('PVE simulator on %s (CA: %s)' % (sim.base_url, sim.ca_path), flush=True)
     print('users: %s; tokens: %s' % (', '.join(sim.users), ', '.join(sim.tokens)), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        sim.stop()
+        pass
+    finally:
+        sim.stop()  # also removes the generated CA and key
 
 
 if __name__ == '__main__':

@@ -84,3 +84,102 @@ def test_agent_addresses_skip_loopback_and_link_local():
         {'name': 'ens19'},
     ]
     assert proxmox_vm_info.agent_addresses(interfaces) == ['192.0.2.107', '2001:db8::107']
+
+
+# ---------------------------------------------------------------------------
+# The client factory seam: proxmoxer.ProxmoxAPI replaced by a fake.
+
+class FailJson(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = dict(api_host='pve.example.org', api_port=8006, api_user='automation@pve', api_password=None,
+                           api_token_id=None, api_token_secret=None, validate_certs=True, ca_path=None, api_timeout=30)
+        self.params.update(params)
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs['msg'])
+
+
+class FakeEndpoint:
+    """Attribute/call chain like proxmoxer's ProxmoxResource, answering from a dict of path -> value."""
+
+    def __init__(self, answers, path=''):
+        self._answers = answers
+        self._path = path
+
+    def __getattr__(self, name):
+        return FakeEndpoint(self._answers, self._path + '/' + name)
+
+    def __call__(self, name):
+        return FakeEndpoint(self._answers, self._path + '/' + str(name))
+
+    def get(self, **params):
+        value = self._answers[self._path]
+        if isinstance(value, Exception):
+            raise value
+        return value.pop(0) if isinstance(value, list) else value
+
+
+def fake_factory(answers, calls):
+    def factory(host, **kwargs):
+        calls.append((host, kwargs))
+        return FakeEndpoint(answers)
+    return factory
+
+
+def test_token_is_preferred_and_the_ca_file_is_the_verification(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_proxmox, 'HAS_PROXMOXER', True)
+    monkeypatch.setattr(_proxmox, 'ProxmoxAPI', fake_factory({'/version': {'version': '9.1.1'}}, calls))
+    module = FakeModule(api_token_id='automation@pve!ansible', api_token_secret='s3cret', api_password='ignored',
+                        ca_path='/etc/ssl/egid/pve-root-ca.pem')
+    client = _proxmox.ProxmoxClient(module)
+    assert client.version == {'version': '9.1.1'}
+    host, kwargs = calls[0]
+    assert host == 'pve.example.org'
+    assert kwargs['user'] == 'automation@pve' and kwargs['token_name'] == 'ansible'
+    assert kwargs['token_value'] == 's3cret' and 'password' not in kwargs
+    assert kwargs['verify_ssl'] == '/etc/ssl/egid/pve-root-ca.pem'
+
+
+def test_password_login_and_missing_credentials(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_proxmox, 'HAS_PROXMOXER', True)
+    monkeypatch.setattr(_proxmox, 'ProxmoxAPI', fake_factory({'/version': {}}, calls))
+    _proxmox.ProxmoxClient(FakeModule(api_password='pw', api_token_id=''))
+    assert calls[0][1]['password'] == 'pw' and calls[0][1]['verify_ssl'] is True
+    with pytest.raises(FailJson, match='set api_token_id and api_token_secret, or api_password'):
+        _proxmox.ProxmoxClient(FakeModule(api_password='', api_token_id=''))
+    with pytest.raises(FailJson, match='api_token_id is set but api_token_secret is empty'):
+        _proxmox.ProxmoxClient(FakeModule(api_token_id='ansible', api_token_secret=''))
+
+
+def test_connection_failure_names_the_action_and_the_reason(monkeypatch):
+    refused = _proxmox.ResourceException(401, 'Unauthorized', 'invalid token value!')
+    monkeypatch.setattr(_proxmox, 'HAS_PROXMOXER', True)
+    monkeypatch.setattr(_proxmox, 'ProxmoxAPI', fake_factory({'/version': refused}, []))
+    with pytest.raises(FailJson) as error:
+        _proxmox.ProxmoxClient(FakeModule(api_token_id='ansible', api_token_secret='wrong'))
+    assert str(error.value) == 'Failed to connect to Proxmox VE API at pve.example.org:8006: HTTP 401 invalid token value!'
+    assert 'wrong' not in str(error.value)
+
+
+def test_missing_proxmoxer_is_reported(monkeypatch):
+    monkeypatch.setattr(_proxmox, 'HAS_PROXMOXER', False)
+    with pytest.raises(FailJson, match='proxmoxer'):
+        _proxmox.ProxmoxClient(FakeModule(api_password='pw'))
+
+
+def test_a_failed_task_is_an_error_with_its_exit_status(monkeypatch):
+    upid = 'UPID:dmz-hyp07:00001001:00007007:6B03E4CF:qmstart:107:automation@pve!ansible:'
+    answers = {'/version': {}, '/nodes/dmz-hyp07/tasks/%s/status' % upid: [
+        {'status': 'running'}, {'status': 'stopped', 'exitstatus': "bridge 'vmbr9' does not exist"}]}
+    monkeypatch.setattr(_proxmox, 'HAS_PROXMOXER', True)
+    monkeypatch.setattr(_proxmox, 'ProxmoxAPI', fake_factory(answers, []))
+    client = _proxmox.ProxmoxClient(FakeModule(api_password='pw'))
+    with pytest.raises(_proxmox.ProxmoxError) as error:
+        client.wait_task('dmz-hyp07', upid, 'start', 'VM nectar (107)', interval=0)
+    assert str(error.value) == "Failed to start VM nectar (107): task %s ended with: bridge 'vmbr9' does not exist" % upid
