@@ -9,8 +9,8 @@ Where the record lives: one JSON object per collaborator,
 bucket, so only the root (admin) credentials can read or change it. The record
 is therefore as durable as the data it protects, is readable by minio_info,
 by the sweep on the server and by any controller, needs no extra database,
-and one object per collaborator means concurrent runs never rewrite each
-other's records. MinIO has no per-user metadata for built-in users, which is
+and one object per collaborator means runs for different collaborators
+never rewrite each other's records. MinIO has no per-user metadata for built-in users, which is
 why the expiry cannot live on the user itself.
 
 No Ansible import: the server-side expiry sweep (roles/minio_admin) runs this

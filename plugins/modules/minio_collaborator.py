@@ -23,8 +23,8 @@ description:
     admin bucket (O(records_bucket)) on the same server. No policy grants access to it, so only the admin
     credentials can read it. It is as durable as the data it protects, readable by
     M(egid.s3share.minio_info), by M(egid.s3share.minio_collaborator_sweep) on the server and by any
-    controller, needs no extra database, and one object per collaborator means concurrent runs never
-    overwrite each other. MinIO keeps no metadata on built-in users, so the expiry cannot live on the user."
+    controller, needs no extra database, and one object per collaborator means runs for different
+    collaborators never rewrite each other's records. MinIO keeps no metadata on built-in users, so the expiry cannot live on the user."
   - "Bad input is refused, and audited, before any change: an invalid bucket or prefix (C(..), a leading
     C(/), wildcards), a prefix outside the bucket, a missing bucket, more days than O(max_days), and a name
     that would collide with an internal user or an unmanaged C(collab-<name>) policy."
