@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once, then cached) the pinned MinIO server and mc client through the
-# collection's own minio_artifacts role, and prints shell assignments:
+# collection's own minio_artifacts_binaries role, and prints shell assignments:
 #   MINIO_BIN=/path/to/minio
 #   MC_BIN=/path/to/mc
 # Usage: eval "$(scripts/artifacts.sh)"
