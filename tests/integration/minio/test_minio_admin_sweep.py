@@ -16,7 +16,7 @@ import threading
 
 import yaml
 
-from conftest import REPO
+from minio_testbed import REPO
 
 
 def _install(base):

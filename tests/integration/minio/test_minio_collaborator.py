@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import assert_sequence
+from minio_testbed import assert_sequence
 
 
 def _put(s3, bucket, key, data=b"data"):

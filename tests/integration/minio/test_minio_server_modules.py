@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import assert_sequence
+from minio_testbed import assert_sequence
 
 
 def _put(s3, bucket, key, data=b"hello"):

@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+"""Test bed: real MinIO servers on loopback, with TLS verified through a CA made here.
+
+The binaries come from MINIO_BIN / MC_BIN, or from scripts/artifacts.sh, which
+builds the pinned releases from source on a fresh machine. Modules are driven
+through real ansible-playbook runs on localhost; results are read with the
+ansible.builtin.json callback.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import ssl
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+REPO = Path(__file__).resolve().parents[3]
+VENV_BIN = Path(sys.executable).parent
+
+
+# --------------------------------------------------------------------------- binaries
+@pytest.fixture(scope="session")
+def binaries():
+    minio_bin, mc_bin = os.environ.get("MINIO_BIN"), os.environ.get("MC_BIN")
+    if not (minio_bin and mc_bin):
+        out = subprocess.run([str(REPO / "scripts" / "artifacts.sh")], check=True, capture_output=True,
+                             text=True).stdout
+        values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        minio_bin, mc_bin = values["MINIO_BIN"], values["MC_BIN"]
+    for path in (minio_bin, mc_bin):
+        assert os.access(path, os.X_OK), "%s is not an executable" % path
+    return {"minio": minio_bin, "mc": mc_bin}
+
+
+# --------------------------------------------------------------------------- PKI
+def _name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A throw-away CA and a server certificate for 127.0.0.1 / localhost."""
+    base = tmp_path_factory.mktemp("pki")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = (x509.CertificateBuilder().subject_name(_name("s3share test CA")).issuer_name(_name("s3share test CA"))
+               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                            content_commitment=False, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False,
+                                            encipher_only=False, decipher_only=False), critical=True)
+               .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    certs = base / "certs"
+    (certs / "CAs").mkdir(parents=True)
+    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
+    (certs / "public.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (certs / "private.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    (certs / "CAs" / "ca.crt").write_bytes(ca_pem)
+    (base / "ca.crt").write_bytes(ca_pem)
+    return {"certs_dir": str(certs), "ca_path": str(base / "ca.crt")}
+
+
+# --------------------------------------------------------------------------- servers
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MinioServer:
+    def __init__(self, binary, pki, workdir, kms):
+        self.binary = binary
+        self.ca_path = pki["ca_path"]
+        self.certs_dir = pki["certs_dir"]
+        self.workdir = Path(workdir)
+        self.kms = kms
+        self.access_key = "root" + secrets.token_hex(4)
+        self.secret_key = secrets.token_urlsafe(24)
+        self.proc = None
+        self.port = None
+
+    @property
+    def endpoint(self):
+        return "https://127.0.0.1:%d" % self.port
+
+    def start(self):
+        env = dict(os.environ, MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
+                   MINIO_BROWSER="off", MINIO_UPDATE="off", MINIO_CI_CD="1")
+        if self.kms:
+            env["MINIO_KMS_SECRET_KEY"] = "s3share-test:" + __import__("base64").b64encode(
+                secrets.token_bytes(32)).decode()
+        (self.workdir / "data").mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            self.port = _free_port()
+            console = _free_port()
+            self.log = open(self.workdir / "server.log", "ab")
+            self.proc = subprocess.Popen(
+                [self.binary, "server", "--quiet", "--address", "127.0.0.1:%d" % self.port,
+                 "--console-address", "127.0.0.1:%d" % console, "--certs-dir", self.certs_dir,
+                 str(self.workdir / "data")],
+                env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            if self._wait_ready():
+                return self
+            self.stop()
+        raise RuntimeError("MinIO did not start; see %s" % (self.workdir / "server.log"))
+
+    def _wait_ready(self, timeout=60):
+        context = ssl.create_default_context(cafile=self.ca_path)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(self.endpoint + "/minio/health/ready", context=context, timeout=2) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.3)
+        return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def module_defaults(self, audit_log):
+        return {"endpoint": self.endpoint, "access_key": self.access_key, "secret_key": self.secret_key,
+                "ca_path": self.ca_path, "audit_log": str(audit_log)}
+
+    def clients(self):
+        """Root SDK clients that verify TLS with the test CA."""
+        import urllib3
+        from minio import Minio, MinioAdmin
+        from minio.credentials import StaticProvider
+        http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=self.ca_path)
+        netloc = "127.0.0.1:%d" % self.port
+        s3 = Minio(netloc, self.access_key, self.secret_key, secure=True, http_client=http, region="us-east-1")
+        admin = MinioAdmin(endpoint=netloc, credentials=StaticProvider(self.access_key, self.secret_key),
+                           secure=True, http_client=http)
+        return s3, admin
+
+    def s3_as(self, access_key, secret_key):
+        import urllib3
+        from minio import Minio
+        http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=self.ca_path,
+                                   retries=urllib3.Retry(total=0))
+        return Minio("127.0.0.1:%d" % self.port, access_key, secret_key, secure=True, http_client=http,
+                     region="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def server(binaries, pki, tmp_path_factory):
+    srv = MinioServer(binaries["minio"], pki, tmp_path_factory.mktemp("minio-kms"), kms=True).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server_nokms(binaries, pki, tmp_path_factory):
+    srv = MinioServer(binaries["minio"], pki, tmp_path_factory.mktemp("minio-nokms"), kms=False).start()
+    yield srv
+    srv.stop()
+
+
+# --------------------------------------------------------------------------- ansible
+class Ansible:
+    """Runs tasks through a real ansible-playbook on localhost."""
+
+    def __init__(self, workdir, audit_log):
+        self.workdir = Path(workdir)
+        self.audit_log = Path(audit_log)
+        self.count = 0
+
+    def run(self, server, tasks, defaults=None):
+        """Run tasks; return the list of per-task results (dicts) for localhost."""
+        self.count += 1
+        module_defaults = server.module_defaults(self.audit_log)
+        module_defaults.update(defaults or {})
+        play = [{"name": "s3share integration", "hosts": "localhost", "gather_facts": False,
+                 "module_defaults": {"group/egid.s3share.minio": module_defaults}, "tasks": tasks}]
+        path = self.workdir / ("play%03d.yml" % self.count)
+        path.write_text(yaml.safe_dump(play, sort_keys=False))
+        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                   ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0",
+                   PATH="%s:%s" % (VENV_BIN, os.environ.get("PATH", "")))
+        proc = subprocess.run(
+            [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+             "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)],
+            cwd=str(REPO), env=env, capture_output=True, text=True, check=False)
+        try:
+            doc = json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError("ansible-playbook output is not JSON:\n%s\n%s" % (proc.stdout, proc.stderr))
+        return [task["hosts"]["localhost"] for task in doc["plays"][0]["tasks"]]
+
+    def check_real_check_real(self, server, module, args, defaults=None):
+        """The community.postgresql sequence: check, real, check, real, all in diff mode."""
+        tasks = []
+        for check in (True, False, True, False):
+            tasks.append({"name": "%s %s" % (module, "check" if check else "real"),
+                          module: args, "check_mode": check, "diff": True, "ignore_errors": True})
+        return self.run(server, tasks, defaults)
+
+    def audit_lines(self):
+        if not self.audit_log.exists():
+            return []
+        return [json.loads(line) for line in self.audit_log.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def ansible(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("ansible")
+    return Ansible(workdir, workdir / "logs" / "actions.log")
+
+
+@pytest.fixture()
+def prefix():
+    """Random name prefix, so reruns and parallel sessions never collide."""
+    return "t" + secrets.token_hex(3)
+
+
+def _timeless(value):
+    """Drop timestamps (created_at, expires_at, ...): a later run computes them a few seconds later."""
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items() if not k.endswith("_at")}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def assert_sequence(results, changed=(True, True, False, False)):
+    """Check-mode predicts exactly; reruns do not change; diff is given each time."""
+    for result in results:
+        assert not result.get("failed"), result.get("msg")
+    assert [r["changed"] for r in results] == list(changed), [r.get("diff") for r in results]
+    for result in results:
+        assert "diff" in result, "diff mode returned no diff"
+    assert _timeless(results[0]["diff"]) == _timeless(results[1]["diff"]), "check mode did not predict the real diff"
+    assert results[0]["diff"]["before"] != results[0]["diff"]["after"]
+    assert results[2]["diff"]["before"] == results[2]["diff"]["after"]
+    assert results[3]["diff"]["before"] == results[3]["diff"]["after"]
+
+
+class Mc:
+    """The real mc binary, as an independent client."""
+
+    def __init__(self, binary, config_dir, ca_path):
+        self.binary = binary
+        self.config_dir = Path(config_dir)
+        (self.config_dir / "certs" / "CAs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(ca_path, self.config_dir / "certs" / "CAs" / "ca.crt")
+
+    def __call__(self, *args, input_text=None):
+        proc = subprocess.run([self.binary, "--config-dir", str(self.config_dir), "--no-color", "--json"]
+                              + list(args), capture_output=True, text=True, input=input_text, timeout=60,
+                              check=False)
+        return proc
+
+    def alias(self, name, server, access_key, secret_key):
+        proc = self("alias", "set", name, server.endpoint, access_key, secret_key, "--api", "S3v4")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture()
+def mc(binaries, pki, tmp_path):
+    return Mc(binaries["mc"], tmp_path / "mc", pki["ca_path"])
+
+
+def new_tempdir():
+    return tempfile.mkdtemp(prefix="s3share-")
