@@ -284,6 +284,12 @@ def main():
                 wanted["access_key"] = access_key
                 # The record goes first: if a later step fails, the sweep still finds and removes the rest.
                 store.put(wanted)
+                # Two first runs racing for the same name: the last record written wins (MinIO is
+                # strongly consistent); the other run stops here, before creating anything else.
+                stored = store.get(name)
+                if not stored or stored.get("access_key") != access_key:
+                    raise MinioActionError("create", "collaborator %s" % name,
+                                           "another run is creating the same collaborator right now")
                 ensure_policy(iam, wanted["policy"], document, False)
                 call("create", "user %s (collaborator %s)" % (access_key, name), m.admin.user_add,
                      access_key, secret_key)

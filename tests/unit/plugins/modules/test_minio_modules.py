@@ -247,3 +247,20 @@ def test_share_limits(fakes, tmp_path):
     assert [l["result"] for l in log] == ["refused", "shared"] and "Signature" not in json.dumps(log)
     result = run(minio_share, {"bucket": "ligan", "object": "results/none"}, fakes, tmp_path)
     assert result["failed"] and "no such object" in result["msg"]
+
+
+def test_collaborator_concurrent_first_runs_create_one_user(fakes, tmp_path):
+    admin, s3 = fakes
+    s3.buckets["ligan"] = {}
+    real_put = s3.put_object
+
+    def racing_put(bucket, key, data, length, content_type=None):
+        # Another run writes its record right after ours.
+        real_put(bucket, key, data, length, content_type)
+        other = json.loads(s3.buckets[bucket][key])
+        other["access_key"] = "COTHERRUNXXXXXXXXXXX"
+        s3.buckets[bucket][key] = json.dumps(other).encode()
+    s3.put_object = racing_put
+    result = run(minio_collaborator, COLLAB, fakes, tmp_path)
+    assert result["failed"] and "another run is creating" in result["msg"]
+    assert not [c for c in admin.writes if c[0] == "user_add"]
