@@ -21,7 +21,19 @@ cd "$EGID_REPO"
 
 log "running site.yml against the demo inventory"
 ansible-playbook site.yml
+# A real SMTP server on loopback receives the sample's e-mail into a Maildir.
+maildir="$EGID_CACHE/demo-mail"
+if ! (exec 3<>/dev/tcp/127.0.0.1/8025) 2>/dev/null; then
+  mkdir -p "$maildir"/{tmp,new,cur}
+  nohup "$VENV/bin/python" -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox "$maildir" \
+    >"$EGID_CACHE/demo-smtp.log" 2>&1 &
+  sleep 1
+fi
 log "running a sample share_results"
+docker exec "$NAME" sh -c 'mkdir -p /var/tmp/egid-demo/results/chu-liege/variants &&
+  cd /var/tmp/egid-demo/results/chu-liege &&
+  [ -f README.txt ] || { echo "Sample results of the chu-liege project" > README.txt;
+    head -c 4194304 /dev/urandom > variants/sample.vcf.gz; sha256sum README.txt variants/sample.vcf.gz > SHA256SUMS; }'
 ansible-playbook share_results.yml -e @inventories/demo/sample_share.yml
 
 cat <<MSG
@@ -31,5 +43,6 @@ MinIO is deployed on the container "$NAME" (hostname nectar).
   S3 API:  https://localhost:9000
   Root login: egid-admin, password in $EGID_CACHE/secrets/demo-minio-root-password
   mc inside the host: docker exec -it $NAME mc ls nectar
+  The sample share's e-mail: $maildir/new/ (the secret for the "SMS": ~/.egid-s3share/deliveries/)
 Remove it with: scripts/demo.sh down
 MSG

@@ -30,6 +30,24 @@ up() {
     running|degraded) ;;
     *) docker logs --tail 30 "$name" >&2 || true; die "systemd in $name did not come up (state: ${state:-none})" ;;
   esac
+  trust_host_cas "$name"
+}
+
+# Where this machine reaches the package registries through a TLS-inspecting
+# proxy, its extra CAs are in /usr/local/share/ca-certificates: give them to
+# the test host too (and to pip, which otherwise trusts only certifi), as the
+# lab's own hosts would trust their network's CA.
+trust_host_cas() {
+  local crt found=0
+  for crt in /usr/local/share/ca-certificates/*.crt; do
+    [ -f "$crt" ] || continue
+    docker exec "$1" test -f "/usr/local/share/ca-certificates/$(basename "$crt")" 2>/dev/null && continue
+    docker cp "$crt" "$1:/usr/local/share/ca-certificates/" >/dev/null
+    found=1
+  done
+  [ $found -eq 1 ] || return 0
+  docker exec "$1" sh -c 'update-ca-certificates >/dev/null 2>&1 &&
+    printf "[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n" > /etc/pip.conf'
 }
 
 down() {
