@@ -74,6 +74,11 @@ options:
     description: Admin bucket holding the collaborator records. Created when missing.
     type: str
     default: s3share-admin
+  public_endpoint:
+    description:
+      - URL the collaborator uses (for example C(https://nectar.egid.fr:9000)), returned in
+        RV(credentials.endpoint). Defaults to O(endpoint), which is often C(https://127.0.0.1:9000) on the server.
+    type: str
   reserved_names:
     description: Names refused as collaborator names, in addition to existing users and the admin user.
     type: list
@@ -172,7 +177,7 @@ credentials:
       description: Secret. Deliver it on a different channel than the login.
       type: str
     endpoint:
-      description: S3 endpoint the credentials are for.
+      description: S3 endpoint the credentials are for (O(public_endpoint), else O(endpoint)).
       type: str
 expires_at:
   description: Expiry of the access, UTC ISO 8601.
@@ -207,6 +212,7 @@ def main():
         rotate=dict(type="bool", default=False),
         records_bucket=dict(type="str", default="s3share-admin"),
         reserved_names=dict(type="list", elements="str", default=[]),
+        public_endpoint=dict(type="str"),
     ), required_if=[("state", "present", ("bucket", "prefix"))])
     p = m.params
     name = p["name"]
@@ -215,6 +221,7 @@ def main():
     iam = IamState(m.admin)
     store = CollaboratorStore(m.s3, p["records_bucket"])
     settings = m.clients.settings
+    public_url = (p["public_endpoint"] or settings.url).rstrip("/")
 
     if p["state"] == "absent":
         action = "remove_collaborator"
@@ -295,7 +302,7 @@ def main():
                      access_key, secret_key)
                 call("attach policy %s to" % wanted["policy"], "user %s" % access_key, m.admin.policy_set,
                      wanted["policy"], user=access_key)
-                credentials = dict(access_key=access_key, secret_key=secret_key, endpoint=settings.url)
+                credentials = dict(access_key=access_key, secret_key=secret_key, endpoint=public_url)
         else:
             before = record_view(record, now)
             user = iam.user(record["access_key"])
@@ -330,7 +337,7 @@ def main():
                     call("set the secret of", "user %s (collaborator %s)" % (record["access_key"], name),
                          m.admin.user_add, record["access_key"], secret_key)
                     credentials = dict(access_key=record["access_key"], secret_key=secret_key,
-                                       endpoint=settings.url)
+                                       endpoint=public_url)
                 elif user["status"] != "enabled" and not expired:
                     call("enable", "user %s" % record["access_key"], m.admin.user_enable, record["access_key"])
                 if attach_needed:

@@ -264,3 +264,11 @@ def test_collaborator_concurrent_first_runs_create_one_user(fakes, tmp_path):
     result = run(minio_collaborator, COLLAB, fakes, tmp_path)
     assert result["failed"] and "another run is creating" in result["msg"]
     assert not [c for c in admin.writes if c[0] == "user_add"]
+
+
+def test_collaborator_credentials_point_to_the_public_endpoint(fakes, tmp_path):
+    fakes[1].buckets["ligan"] = {}
+    result = run(minio_collaborator, dict(COLLAB, public_endpoint="https://nectar.egid.fr:9000/"), fakes, tmp_path)
+    assert result["credentials"]["endpoint"] == "https://nectar.egid.fr:9000"
+    result = run(minio_collaborator, dict(COLLAB, name="other-lab"), fakes, tmp_path)
+    assert result["credentials"]["endpoint"] == "https://nectar.test:9000"
