@@ -3,9 +3,8 @@
 
 Skipped when Docker is not usable. The container image comes from the test
 bed (scripts/testbed/base-image.sh). The SDK is installed offline in the
-container from wheels downloaded on the controller
-(minio_admin_pip_extra_args: --no-index --find-links ...), which also checks
-that the package index is configurable.
+container from wheels downloaded on the controller (minio_admin_pip_wheelhouse),
+as on a DMZ host without a package index.
 """
 
 from __future__ import annotations
@@ -44,14 +43,13 @@ def container(binaries, tmp_path_factory):
             if state in ("running", "degraded"):
                 break
             subprocess.run(["sleep", "1"], check=True)
-        _docker("cp", str(wheels), name + ":/opt/wheels")
         _docker("cp", binaries["minio"], name + ":/usr/local/bin/minio")
         root_password = secrets.token_urlsafe(18)
         _docker("exec", name, "sh", "-c",
                 "mkdir -p /srv/minio-test && systemd-run --unit=minio-test -E MINIO_ROOT_USER=rootadmin "
                 "-E MINIO_ROOT_PASSWORD=%s /usr/local/bin/minio server --quiet --address 127.0.0.1:9000 "
                 "--console-address 127.0.0.1:9001 /srv/minio-test" % root_password)
-        yield {"name": name, "root_password": root_password}
+        yield {"name": name, "root_password": root_password, "wheels": str(wheels)}
     finally:
         _docker("rm", "-f", name, check=False)
 
@@ -76,7 +74,7 @@ def test_role_installs_a_persistent_sweep_that_removes_expired_collaborators(con
         "role": "egid.s3share.minio_admin",
         "vars": {"minio_admin_access_key": "rootadmin", "minio_admin_secret_key": container["root_password"],
                  "minio_admin_endpoint": "http://127.0.0.1:9000",
-                 "minio_admin_pip_extra_args": "--no-index --find-links /opt/wheels"}}]}]
+                 "minio_admin_pip_wheelhouse": container["wheels"]}}]}]
     stats, doc = _playbook(tmp_path, container, role_play)
     assert stats["failures"] == 0 and stats["unreachable"] == 0, json.dumps(doc)[-3000:]
     assert stats["changed"] > 0
