@@ -257,7 +257,11 @@ def main():
                 else:
                     call("remove the tags of", "bucket %s" % name, m.s3.delete_bucket_tags, name)
         if changed:
-            m.record_change(action, target, changes=sorted(k for k in after if before.get(k) != after[k]))
+            # For a new bucket, name only the settings that differ from a plain new bucket.
+            reference = current or dict(base, versioning="off", object_lock=False)
+            changes = sorted(k for k in after if k != "state" and reference.get(k) != after[k])
+            m.record_change("create_bucket" if current is None else action, target,
+                            changes=(["state"] if current is None else []) + changes)
         m.exit(changed, bucket=after)
     except MinioActionError as exc:
         m.fail(exc, action, target)
