@@ -28,7 +28,7 @@ from test_minio_iam import READ, FakeAdmin, FakeS3  # noqa: E402
 
 from ansible_collections.egid.s3share.plugins.module_utils import _minio_connection as connection  # noqa: E402
 from ansible_collections.egid.s3share.plugins.modules import (  # noqa: E402
-    minio_bucket, minio_collaborator, minio_collaborator_sweep, minio_policy, minio_share, minio_user,
+    minio_bucket, minio_collaborator, minio_collaborator_sweep, minio_group, minio_policy, minio_share, minio_user,
 )
 
 
@@ -272,3 +272,15 @@ def test_collaborator_credentials_point_to_the_public_endpoint(fakes, tmp_path):
     assert result["credentials"]["endpoint"] == "https://nectar.egid.fr:9000"
     result = run(minio_collaborator, dict(COLLAB, name="other-lab"), fakes, tmp_path)
     assert result["credentials"]["endpoint"] == "https://nectar.test:9000"
+
+
+def test_group_unknown_member_or_policy_is_refused(fakes, tmp_path):
+    admin = fakes[0]
+    admin.users["alice"] = {"status": "enabled", "policies": [], "secret": "s"}
+    result = run(minio_group, {"name": "bioinfo", "members": ["alice", "bob"]}, fakes, tmp_path)
+    assert result["failed"] and "unknown user bob" in result["msg"] and admin.writes == []
+    result = run(minio_group, {"name": "bioinfo", "policies": ["nope"]}, fakes, tmp_path)
+    assert result["failed"] and "unknown policy nope" in result["msg"] and admin.writes == []
+    result = run(minio_group, {"name": "bioinfo", "members": ["alice"]}, fakes, tmp_path)
+    assert result["changed"] and admin.groups["bioinfo"]["members"] == ["alice"]
+    assert [l["result"] for l in audit(tmp_path)] == ["refused", "refused", "changed"]
