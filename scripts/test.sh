@@ -60,6 +60,9 @@ for stage in "${stages[@]}"; do
       run unit pytest_suite tests/unit
       ;;
     integration)
+      # Some integration tests use a Debian 12 systemd container of the test bed.
+      "$EGID_REPO/scripts/testbed/docker-engine.sh"
+      "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
       eval "$("$EGID_REPO/scripts/artifacts.sh")"
       export MINIO_BIN MC_BIN
       run integration pytest_suite tests/integration tests/pve_simulator
@@ -68,7 +71,7 @@ for stage in "${stages[@]}"; do
       "$EGID_REPO/scripts/testbed/docker-engine.sh"
       "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
       "$EGID_REPO/scripts/artifacts.sh" >/dev/null
-      for scenario in default refusals; do
+      for scenario in default check refusals; do
         run "molecule-$scenario" molecule test --scenario-name "$scenario"
       done
       ;;

@@ -20,7 +20,10 @@ import re
 
 from .formats import PROPERTY_FORMATS, FormatError, check_named_format
 
-DEFAULT_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'schema', 'pve-api-schema.json')
+# The official schema is shared material beside the repository (../shared),
+# as on every developer's machine and in CI; PVE_API_SCHEMA points elsewhere.
+DEFAULT_SCHEMA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+                                               'shared', 'pve-api', 'pve-api-schema.json'))
 
 _BOOL_TRUE = ('1', 'true', 'yes', 'on')
 _BOOL_FALSE = ('0', 'false', 'no', 'off')
@@ -45,6 +48,8 @@ class SchemaIndex:
 
     def __init__(self, path=None):
         path = path or os.environ.get('PVE_API_SCHEMA') or DEFAULT_SCHEMA
+        if not os.path.exists(path):
+            raise FileNotFoundError('the official PVE API schema is not at %s; set PVE_API_SCHEMA to its path' % path)
         with open(path, encoding='utf-8') as handle:
             tree = json.load(handle)
         self.nodes = {}
