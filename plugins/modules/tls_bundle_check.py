@@ -18,7 +18,7 @@ description:
     the chain verifies against the CA.
   - Fails with one message that names every problem found. It never changes anything.
 author:
-  - EGID / UMR 8199 IT team
+  - EGID / UMR 8199 IT team (!UNKNOWN)
 requirements:
   - cryptography >= 43.0
 attributes:
@@ -27,8 +27,10 @@ attributes:
     description: The module only reads.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
+    description: The same inputs give the same answer.
 options:
   certificate_path:
     description: PEM file with the server certificate, optionally followed by intermediates.

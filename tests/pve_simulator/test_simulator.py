@@ -8,7 +8,6 @@ Cases come from the official schema and from the seed's screenshot of VM 107.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
