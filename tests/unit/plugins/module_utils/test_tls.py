@@ -75,27 +75,27 @@ def test_a_valid_bundle_has_no_problem(pki):
 
 def test_a_key_of_another_certificate_is_refused(pki):
     other = ec.generate_private_key(ec.SECP256R1())
-    problems, _ = _tls.check_bundle(_pem(pki['cert']), _key_pem(other), _pem(pki['ca']), ['nectar'], now=NOW)
+    problems = _tls.check_bundle(_pem(pki['cert']), _key_pem(other), _pem(pki['ca']), ['nectar'], now=NOW)[0]
     assert problems == ['the private key does not match the certificate (CN=nectar)']
 
 
 def test_an_expired_certificate_is_refused(pki):
     key, cert = _leaf(pki['ca_key'], pki['ca'], days=(-10, -1))
-    problems, _ = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], now=NOW)
+    problems = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], now=NOW)[0]
     assert len(problems) == 1 and problems[0].startswith('the certificate expired on ')
 
 
 def test_a_certificate_expiring_soon_is_refused_with_a_margin(pki):
     key, cert = _leaf(pki['ca_key'], pki['ca'], days=(-1, 5))
     assert _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], now=NOW)[0] == []
-    problems, _ = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], min_days_valid=14,
-                                    now=NOW)
+    problems = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], min_days_valid=14,
+                                    now=NOW)[0]
     assert len(problems) == 1 and 'within 14 days' in problems[0]
 
 
 def test_names_outside_the_san_are_refused(pki):
-    problems, _ = _tls.check_bundle(_pem(pki['cert']), _key_pem(pki['key']), _pem(pki['ca']),
-                                    ['nectar.egid.example.org', '10.0.0.7'], now=NOW)
+    problems = _tls.check_bundle(_pem(pki['cert']), _key_pem(pki['key']), _pem(pki['ca']),
+                                    ['nectar.egid.example.org', '10.0.0.7'], now=NOW)[0]
     assert problems == ['the certificate SAN does not cover nectar.egid.example.org',
                         'the certificate SAN does not cover 10.0.0.7']
 
@@ -103,19 +103,19 @@ def test_names_outside_the_san_are_refused(pki):
 def test_a_wildcard_covers_one_label_only(pki):
     key, cert = _leaf(pki['ca_key'], pki['ca'], names=('*.egid.example.org',))
     assert _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar.egid.example.org'], now=NOW)[0] == []
-    problems, _ = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['a.nectar.egid.example.org'],
-                                    now=NOW)
+    problems = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['a.nectar.egid.example.org'],
+                                    now=NOW)[0]
     assert problems == ['the certificate SAN does not cover a.nectar.egid.example.org']
 
 
 def test_a_chain_from_another_ca_does_not_verify(pki):
     _other_key, other_ca = _ca('Other CA')
-    problems, _ = _tls.check_bundle(_pem(pki['cert']), _key_pem(pki['key']), _pem(other_ca), ['nectar'], now=NOW)
+    problems = _tls.check_bundle(_pem(pki['cert']), _key_pem(pki['key']), _pem(other_ca), ['nectar'], now=NOW)[0]
     assert len(problems) == 1 and problems[0].startswith('the chain does not verify against the CA for nectar')
 
 
 def test_garbage_is_reported_not_raised(pki):
     problems, facts = _tls.check_bundle(b'not a pem', _key_pem(pki['key']), _pem(pki['ca']), ['nectar'], now=NOW)
     assert facts == {} and problems[0].startswith('the certificate is not valid PEM')
-    problems, _ = _tls.check_bundle(_pem(pki['cert']), b'nope', _pem(pki['ca']), ['nectar'], now=NOW)
+    problems = _tls.check_bundle(_pem(pki['cert']), b'nope', _pem(pki['ca']), ['nectar'], now=NOW)[0]
     assert problems[0].startswith('the private key cannot be read')
