@@ -89,13 +89,13 @@ def test_a_certificate_expiring_soon_is_refused_with_a_margin(pki):
     key, cert = _leaf(pki['ca_key'], pki['ca'], days=(-1, 5))
     assert _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], now=NOW)[0] == []
     problems = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar'], min_days_valid=14,
-                                    now=NOW)[0]
+                                 now=NOW)[0]
     assert len(problems) == 1 and 'within 14 days' in problems[0]
 
 
 def test_names_outside_the_san_are_refused(pki):
     problems = _tls.check_bundle(_pem(pki['cert']), _key_pem(pki['key']), _pem(pki['ca']),
-                                    ['nectar.egid.example.org', '10.0.0.7'], now=NOW)[0]
+                                 ['nectar.egid.example.org', '10.0.0.7'], now=NOW)[0]
     assert problems == ['the certificate SAN does not cover nectar.egid.example.org',
                         'the certificate SAN does not cover 10.0.0.7']
 
@@ -104,7 +104,7 @@ def test_a_wildcard_covers_one_label_only(pki):
     key, cert = _leaf(pki['ca_key'], pki['ca'], names=('*.egid.example.org',))
     assert _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['nectar.egid.example.org'], now=NOW)[0] == []
     problems = _tls.check_bundle(_pem(cert), _key_pem(key), _pem(pki['ca']), ['a.nectar.egid.example.org'],
-                                    now=NOW)[0]
+                                 now=NOW)[0]
     assert problems == ['the certificate SAN does not cover a.nectar.egid.example.org']
 
 
