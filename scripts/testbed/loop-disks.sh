@@ -32,7 +32,13 @@ destroy() {
   for role in "${ORDER[@]}"; do
     file="$dir/$1-$role.img"
     [ -f "$file" ] || continue
-    while dev=$(attached "$file"); [ -n "$dev" ]; do as_root losetup -d "$dev"; done
+    local tries=0
+    while dev=$(attached "$file"); [ -n "$dev" ]; do
+      # A device still held (a container being removed) detaches a moment later.
+      [ $tries -lt 30 ] || die "$dev ($file) stays attached"
+      as_root losetup -d "$dev" 2>/dev/null || true
+      tries=$((tries + 1)); sleep 0.5
+    done
     rm -f "$file"
   done
 }

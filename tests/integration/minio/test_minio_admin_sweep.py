@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 """The server-side sweep entry script installed by roles/minio_admin, against the real MinIO.
 
-The install layout is rebuilt from the role's own file list (vars/main.yml),
-so a module_utils file missing from that list fails here.
+The install layout is rebuilt from the role's own file list (vars/main.yml) and
+packer (files/build_bundle.py), so a module_utils file missing from that list
+fails here.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from minio_testbed import REPO
 def _install(base):
     role = REPO / "roles" / "minio_admin"
     files = yaml.safe_load((role / "vars" / "main.yml").read_text())["_minio_admin_module_utils"]
-    utils = base / "lib" / "ansible_collections" / "egid" / "s3share" / "plugins" / "module_utils"
-    utils.mkdir(parents=True)
-    for name in files:
-        shutil.copy(REPO / "plugins" / "module_utils" / name, utils / name)
+    # The role's own packer, as the role runs it on the controller.
+    subprocess.run([sys.executable, str(role / "files" / "build_bundle.py"), str(REPO / "plugins" / "module_utils"),
+                    str(base / "lib" / "egid_s3share.zip")] + files, check=True, capture_output=True)
     (base / "bin").mkdir()
     shutil.copy(role / "files" / "collaborator_sweep.py", base / "bin" / "collaborator-sweep")
     return base / "bin" / "collaborator-sweep"
