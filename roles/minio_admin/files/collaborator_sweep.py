@@ -5,8 +5,8 @@
 
 Installed by the egid.s3share.minio_admin role as <base>/bin/collaborator-sweep
 and run by a systemd timer with the admin venv's Python. It imports the
-collection's module_utils from <base>/lib/egid_s3share.zip, so the code is the one the modules
-run. Settings come from the environment (the 0600 env file):
+collection's module_utils from <base>/lib (ansible_collections/egid/s3share/plugins/module_utils),
+so the code is the one the modules run. Settings come from the environment (the 0600 env file):
 MINIO_ENDPOINT, MINIO_ACCESS_KEY, MINIO_SECRET_KEY, MINIO_CA_PATH,
 MINIO_VALIDATE_CERTS, MINIO_AUDIT_LOG, S3SHARE_RECORDS_BUCKET.
 Prints a JSON summary; exits 1 when a collaborator could not be removed and
@@ -17,8 +17,8 @@ import json
 import os
 import sys
 
-# <base>/lib/egid_s3share.zip holds the collection's module_utils (build_bundle.py).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib", "egid_s3share.zip"))
+# <base>/lib holds the collection's module_utils, installed by the role.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 
 # pylint: disable=wrong-import-position
 from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import AuditLog  # noqa: E402

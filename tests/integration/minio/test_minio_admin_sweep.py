@@ -1,9 +1,8 @@
 # -*- coding: utf-8 -*-
 """The server-side sweep entry script installed by roles/minio_admin, against the real MinIO.
 
-The install layout is rebuilt from the role's own file list (vars/main.yml) and
-packer (files/build_bundle.py), so a module_utils file missing from that list
-fails here.
+The install layout is rebuilt from the role's own file list and package path
+(vars/main.yml), so a module_utils file missing from that list fails here.
 """
 
 from __future__ import annotations
@@ -22,10 +21,15 @@ from minio_testbed import REPO
 
 def _install(base):
     role = REPO / "roles" / "minio_admin"
-    files = yaml.safe_load((role / "vars" / "main.yml").read_text())["_minio_admin_module_utils"]
-    # The role's own packer, as the role runs it on the controller.
-    subprocess.run([sys.executable, str(role / "files" / "build_bundle.py"), str(REPO / "plugins" / "module_utils"),
-                    str(base / "lib" / "egid_s3share.zip")] + files, check=True, capture_output=True)
+    role_vars = yaml.safe_load((role / "vars" / "main.yml").read_text())
+    # The tree the role writes under <base>/lib: a regular package at each level.
+    package = base / "lib"
+    for part in role_vars["_minio_admin_package"]:
+        package = package / part
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+    for name in role_vars["_minio_admin_module_utils"]:
+        shutil.copy(REPO / "plugins" / "module_utils" / name, package / name)
     (base / "bin").mkdir()
     shutil.copy(role / "files" / "collaborator_sweep.py", base / "bin" / "collaborator-sweep")
     return base / "bin" / "collaborator-sweep"
