@@ -55,8 +55,18 @@ options:
         so concurrent runs never interleave. Check-mode runs write nothing.
       - Set to an empty string to disable auditing (not recommended).
       - If not set, E(MINIO_AUDIT_LOG) is used.
+      - The playbooks pass the C(egid.s3share.minio_admin) role's O(audit_log) and O(records_bucket) settings
+        (C(minio_admin_audit_log), C(minio_admin_records_bucket)) through C(module_defaults), and the role
+        writes the same two values into the server's C(admin.json) for the sweep: one setting for all.
     type: path
     default: /opt/minio-admin/logs/actions.log
+  records_bucket:
+    description:
+      - Admin bucket holding the collaborator records (C(collaborators/<name>.json)). No policy grants it, it is
+        never shared, and M(egid.s3share.minio_collaborator) creates it when missing.
+      - If not set, E(S3SHARE_RECORDS_BUCKET) is used.
+    type: str
+    default: s3share-admin
 requirements:
   - minio (Python SDK) >= 7.2.15
 notes:

@@ -20,7 +20,7 @@ _UNITS = {"": 1, "b": 1, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9, "tb": 10 *
 
 
 def parse_size(value):
-    match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$", str(value))
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
     if not match or match.group(2).lower() not in _UNITS:
         raise ValueError("invalid size %r: use bytes or a unit such as 500GiB, 5TiB, 10GB" % (value,))
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
@@ -35,8 +35,9 @@ def read_bucket(s3, admin, name):
         raise translate("check", "bucket %s" % name, exc)
     state = {"state": "present"}
     try:
-        status = s3.get_bucket_versioning(name).status
-        state["versioning"] = {"Enabled": "enabled", "Suspended": "suspended"}.get(status, "off")
+        versioning = s3.get_bucket_versioning(name)
+        state["versioning"] = {"Enabled": "enabled", "Suspended": "suspended"}.get(versioning.status, "off")
+        state["versioning_excluded_prefixes"] = sorted(versioning.excluded_prefixes or [])
         sse = s3.get_bucket_encryption(name)
         algo = sse.rule.sse_algorithm if sse and sse.rule else None
         state["encryption"] = {"AES256": "sse-s3", "aws:kms": "sse-kms"}.get(algo, "none")

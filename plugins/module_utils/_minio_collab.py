@@ -1,25 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Expiring external collaborators: records, validation, creation, sweep.
+"""Expiring external collaborators: the one home of their logic.
 
-Where the record lives: one JSON object per collaborator,
-``collaborators/<name>.json``, in a dedicated admin bucket (default
-``s3share-admin``) on the same MinIO server. No policy grants access to that
-bucket, so only the root (admin) credentials can read or change it. The record
-is therefore as durable as the data it protects, is readable by minio_info,
-by the sweep on the server and by any controller, needs no extra database,
-and one object per collaborator means runs for different collaborators
-never rewrite each other's records. MinIO has no per-user metadata for built-in users, which is
-why the expiry cannot live on the user itself.
+A collaborator is three things on the server:
+- a MinIO user with a random access key (``C`` + 19 letters or digits);
+- its policy ``collab-<name>`` (see _minio_policy.collaborator_policy): one
+  folder, every grant ending at the expiry through a date condition that
+  MinIO evaluates itself, and explicit denials of what a collaborator must
+  never do (its own access keys, derived credentials, object versions);
+- its record, one JSON object ``collaborators/<name>.json`` in a dedicated
+  admin bucket (default ``s3share-admin``) that no policy grants: who created
+  it, when, for which folder, until when. MinIO keeps no metadata on built-in
+  users, so the record is where that lives. It is as durable as the data it
+  protects, readable by any controller and by the sweep on the server, and
+  one object per collaborator means runs for different collaborators never
+  rewrite each other's records.
 
-No Ansible import: the server-side expiry sweep (roles/minio_admin) runs this
-file with the admin venv's Python.
+Creation is atomic for the caller: the record is created with a conditional
+write (``If-None-Match: *``), so of two first runs for one name only one goes
+on; a failure after that rolls back what was made, so the next run starts
+clean and returns a secret.
+
+The sweep finds expired collaborators from the policies alone (one admin
+call lists every policy with its document, another every user), reads only
+the records of the expired ones, handles each on its own, and checks that a
+record really names a collaborator before removing anything.
+
+No Ansible import: the server-side sweep and the s3share command use this file.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import datetime
 import io
@@ -28,21 +37,40 @@ import re
 import secrets
 import string
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (
-    MinioActionError, call, is_not_found, translate,
-)
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
-    PolicyError, normalize_prefix, validate_bucket_name,
-)
 from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (
+    MinioActionError, call, error_code, is_not_found, translate,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+    ensure_policy, ensure_policy_absent, list_access_keys, policy_entities, revoke_access_keys,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+    PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
+)
 
 DEFAULT_RECORDS_BUCKET = "s3share-admin"
 RECORD_PREFIX = "collaborators/"
 POLICY_PREFIX = "collab-"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+# Matched with fullmatch(): "$" would accept a trailing newline.
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]")
+ACCESS_KEY_RE = re.compile(r"C[A-Z0-9]{19}")
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 SECRET_ALPHABET = string.ascii_letters + string.digits
+ACCESS_LEVELS = ("read-only", "read-write")
+# A record still "creating" after this long belongs to a run that died.
+STALE_CREATION = datetime.timedelta(minutes=10)
+
+
+class CollaboratorRefused(ValueError):
+    """A request refused before any change (bad input, or a conflict with what exists)."""
+
+
+class RecordError(ValueError):
+    """A record that cannot be trusted: unreadable, or not naming a collaborator."""
+
+    def __init__(self, name, reason):
+        self.name = name
+        super(RecordError, self).__init__("collaborator record %s: %s" % (name, reason))
 
 
 def generate_access_key():
@@ -84,43 +112,77 @@ def format_time(moment):
     return moment.astimezone(datetime.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def validate_name(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise CollaboratorRefused("invalid collaborator name %r: 3-40 characters, lower-case letters, "
+                                  "digits and '-'" % (name,))
+
+
 def validate_request(name, bucket, prefix, access, days, expires_at, max_days, records_bucket, now=None):
     """Check a collaborator request before anything changes.
 
-    Returns (prefix, expires_at datetime or None). Raises ValueError with the
-    refusal reason.
+    Returns (prefix, expires_at datetime or None). Raises CollaboratorRefused.
     """
     now = now or utc_now()
-    if not name or not NAME_RE.match(name):
-        raise ValueError("invalid collaborator name %r: 3-40 characters, lower-case letters, digits and '-'" % (name,))
+    validate_name(name)
     message = validate_bucket_name(bucket)
     if message:
-        raise ValueError(message)
+        raise CollaboratorRefused(message)
     if bucket == records_bucket:
-        raise ValueError("bucket %s holds the collaborator records and cannot be shared" % bucket)
+        raise CollaboratorRefused("bucket %s holds the collaborator records and cannot be shared" % bucket)
     try:
         prefix = normalize_prefix(prefix)
     except PolicyError as exc:
-        raise ValueError(str(exc))
+        raise CollaboratorRefused(str(exc))
     if not prefix:
-        raise ValueError("a prefix is required: collaborators get one folder, never a whole bucket")
-    if access not in ("read-only", "read-write"):
-        raise ValueError("access must be read-only or read-write")
+        raise CollaboratorRefused("a prefix is required: collaborators get one folder, never a whole bucket")
+    if access not in ACCESS_LEVELS:
+        raise CollaboratorRefused("access must be read-only or read-write")
     if max_days < 1:
-        raise ValueError("max_days must be at least 1")
+        raise CollaboratorRefused("max_days must be at least 1")
     expiry = None
     if expires_at:
-        expiry = parse_time(expires_at)
+        try:
+            expiry = parse_time(expires_at)
+        except ValueError as exc:
+            raise CollaboratorRefused(str(exc))
         if expiry <= now:
-            raise ValueError("expires_at %s is in the past" % format_time(expiry))
+            raise CollaboratorRefused("expires_at %s is in the past" % format_time(expiry))
         if expiry - now > datetime.timedelta(days=max_days):
-            raise ValueError("expires_at %s is more than max_days=%d days away" % (format_time(expiry), max_days))
+            raise CollaboratorRefused("expires_at %s is more than max_days=%d days away"
+                                      % (format_time(expiry), max_days))
     elif days is not None:
         if days < 1:
-            raise ValueError("days must be at least 1")
+            raise CollaboratorRefused("days must be at least 1")
         if days > max_days:
-            raise ValueError("days=%d is more than the maximum of %d days (max_days)" % (days, max_days))
+            raise CollaboratorRefused("days=%d is more than the maximum of %d days (max_days)" % (days, max_days))
     return prefix, expiry
+
+
+def validate_record(name, record):
+    """Refuse a record that does not name a collaborator (a forged or damaged one). Returns its expiry."""
+    if not isinstance(record, dict):
+        raise RecordError(name, "not a JSON object")
+    if record.get("name") != name:
+        raise RecordError(name, "its name %r does not match its key" % (record.get("name"),))
+    if not isinstance(record.get("access_key"), str) or not ACCESS_KEY_RE.fullmatch(record["access_key"]):
+        raise RecordError(name, "access_key %r is not a collaborator key (C + 19 capitals or digits)"
+                          % (record.get("access_key"),))
+    if record.get("policy") != policy_name(name):
+        raise RecordError(name, "policy %r is not %s" % (record.get("policy"), policy_name(name)))
+    if validate_bucket_name(record.get("bucket")):
+        raise RecordError(name, "invalid bucket %r" % (record.get("bucket"),))
+    try:
+        if not normalize_prefix(record.get("prefix")):
+            raise PolicyError("empty prefix")
+    except PolicyError as exc:
+        raise RecordError(name, "invalid prefix: %s" % exc)
+    if record.get("access") not in ACCESS_LEVELS:
+        raise RecordError(name, "invalid access %r" % (record.get("access"),))
+    try:
+        return parse_time(record.get("expires_at"))
+    except (TypeError, ValueError):
+        raise RecordError(name, "no valid expires_at")
 
 
 def record_view(record, now=None):
@@ -128,7 +190,7 @@ def record_view(record, now=None):
     if record is None:
         return {"state": "absent"}
     now = now or utc_now()
-    view = dict((k, v) for k, v in record.items() if k != "secret_key")
+    view = dict((k, v) for k, v in record.items() if k not in ("secret_key", "status"))
     view["state"] = "present"
     view["expired"] = parse_time(record["expires_at"]) <= now
     return view
@@ -158,12 +220,13 @@ class CollaboratorStore(object):
         return True
 
     def get(self, name):
+        """The record, None when there is none; RecordError when it is not JSON."""
         if not self.bucket_exists():
             return None
         response = None
         try:
             response = self.s3.get_object(self.bucket, record_key(name))
-            return json.loads(response.read().decode("utf-8"))
+            data = response.read()
         except Exception as exc:  # pylint: disable=broad-except
             if is_not_found(exc):
                 return None
@@ -172,111 +235,480 @@ class CollaboratorStore(object):
             if response is not None:
                 response.close()
                 response.release_conn()
+        try:
+            return json.loads(data.decode("utf-8"))
+        except ValueError as exc:
+            raise RecordError(name, "not valid JSON (%s)" % exc)
+
+    @staticmethod
+    def _encode(record):
+        return json.dumps(record, sort_keys=True, indent=1).encode("utf-8")
+
+    def create(self, record):
+        """Write a new record only if none exists (If-None-Match: *). False when one already does."""
+        data = self._encode(record)
+        headers = {"If-None-Match": "*", "Content-Type": "application/json"}
+        try:
+            # minio-py's put_object turns unknown headers into user metadata, so the conditional
+            # write goes through its signed request helper.
+            self.s3._execute("PUT", self.bucket, record_key(record["name"]),  # pylint: disable=protected-access
+                             body=data, headers=headers)
+        except Exception as exc:  # pylint: disable=broad-except
+            if error_code(exc) == "PreconditionFailed":
+                return False
+            raise translate("create", "collaborator record %s" % record["name"], exc)
+        return True
 
     def put(self, record):
-        data = json.dumps(record, sort_keys=True, indent=1).encode("utf-8")
+        data = self._encode(record)
         call("write", "collaborator record %s" % record["name"], self.s3.put_object, self.bucket,
              record_key(record["name"]), io.BytesIO(data), len(data), content_type="application/json")
 
     def delete(self, name):
-        call("remove", "collaborator record %s" % name, self.s3.remove_object, self.bucket, record_key(name))
+        try:
+            self.s3.remove_object(self.bucket, record_key(name))
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_not_found(exc):
+                raise translate("remove", "collaborator record %s" % name, exc)
 
     def names(self):
+        """Every record's name (one listing of the records folder)."""
         if not self.bucket_exists():
             return []
         try:
-            objects = self.s3.list_objects(self.bucket, prefix=RECORD_PREFIX)
             result = []
-            for obj in objects:
+            for obj in self.s3.list_objects(self.bucket, prefix=RECORD_PREFIX, recursive=True):
                 key = obj.object_name
-                if key.endswith(".json"):
+                if key.endswith(".json") and "/" not in key[len(RECORD_PREFIX):]:
                     result.append(key[len(RECORD_PREFIX):-len(".json")])
             return sorted(result)
         except Exception as exc:  # pylint: disable=broad-except
             raise translate("list", "collaborator records in bucket %s" % self.bucket, exc)
 
-    def all(self):
-        records = []
-        for name in self.names():
-            record = self.get(name)
-            if record is not None:
-                records.append(record)
-        return records
 
+# ------------------------------------------------------------------ shared area
+def shared_area_problem(s3, bucket, prefix, scan=True):
+    """Why a folder cannot be shared without exposing old data, or None.
 
-def remove_collaborator(iam, store, record, check_mode):
-    """Disable, then remove the user (which drops its policy mapping), its policy and its record.
-
-    Safe to run concurrently: anything already gone counts as done. Returns
-    True when this run removed something.
+    MinIO answers ListObjectVersions with s3:ListBucket, so no policy can hide
+    old versions and delete markers from whoever may list a folder. The shared
+    area must therefore keep none: the bucket is unversioned, or the folder
+    lies under one of its versioning ExcludedPrefixes (``results/`` in the
+    lab's buckets, whose source of truth is NFS), and no version from an
+    earlier setting is left. ``scan`` lists the folder's versions (done when
+    the grant is created or moved).
     """
-    name = record["name"]
-    access_key = record.get("access_key")
-    removed = False
-    if access_key and iam.user(access_key) is not None:
-        removed = True
-        if not check_mode:
-            steps = (
-                ("disable", lambda: iam.admin.user_disable(access_key)),
-                ("remove", lambda: iam.admin.user_remove(access_key)),
-            )
-            for action, step in steps:
-                try:
-                    step()
-                except Exception as exc:  # pylint: disable=broad-except
-                    if is_not_found(exc):
-                        # A concurrent sweep got there first.
-                        removed = False
-                        break
-                    raise translate(action, "user %s (collaborator %s)" % (access_key, name), exc)
-        iam.users().pop(access_key, None)
-    pname = record.get("policy") or policy_name(name)
-    if iam.policy(pname) is not None:
-        removed = True
-        if not check_mode:
+    try:
+        config = s3.get_bucket_versioning(bucket)
+    except Exception as exc:  # pylint: disable=broad-except
+        raise translate("read the versioning of", "bucket %s" % bucket, exc)
+    folder = prefix + "/"
+    if config.status == "Enabled":
+        excluded = [p for p in (config.excluded_prefixes or []) if folder.startswith(p)]
+        if not excluded:
+            return ("bucket %s keeps object versions under %s, so deleted files would stay readable; exclude "
+                    "the shared area from versioning first (egid.s3share.minio_bucket "
+                    "versioning_excluded_prefixes: ['results/'])" % (bucket, folder))
+    if not scan:
+        return None
+    try:
+        for obj in s3.list_objects(bucket, prefix=folder, recursive=True, include_version=True):
+            if obj.is_delete_marker or str(obj.is_latest).lower() != "true":
+                return ("%s/%s still holds old versions or delete markers (for example %s); remove them first "
+                        "(mc rm --recursive --versions --non-current --force ALIAS/%s/%s)"
+                        % (bucket, folder, obj.object_name, bucket, folder))
+    except Exception as exc:  # pylint: disable=broad-except
+        raise translate("list the versions in", "%s/%s" % (bucket, folder), exc)
+    return None
+
+
+# ------------------------------------------------------------------ one collaborator
+class Outcome(object):
+    """What a run did to one collaborator."""
+
+    def __init__(self, changed, record, credentials=None, expired=False, action="set_collaborator",
+                 details=None):
+        self.changed = changed
+        self.record = record
+        self.credentials = credentials
+        self.expired = expired
+        self.action = action
+        self.details = details or {}
+
+
+class Collaborators(object):
+    """Create, change and remove collaborators with the root clients.
+
+    on_secret(value) is called with every generated secret before it is sent
+    anywhere, so the caller can scrub it from its output and logs.
+    """
+
+    def __init__(self, iam, s3, store, actor, check_mode=False, on_secret=None, now=None):
+        self.iam = iam
+        self.s3 = s3
+        self.store = store
+        self.actor = actor
+        self.check_mode = check_mode
+        self.on_secret = on_secret or (lambda value: None)
+        self.now = now or utc_now()
+
+    # ---------------------------------------------------------------- present
+    def ensure_present(self, name, bucket, prefix, access="read-only", days=30, expires_at=None, max_days=30,
+                       rotate=False, reserved_names=(), root_user=None, tracker=None):
+        now = self.now
+        prefix, expiry = validate_request(name, bucket, prefix, access, days, expires_at, max_days,
+                                          self.store.bucket, now)
+        if name in reserved_names or name == root_user:
+            raise CollaboratorRefused("the name %s is reserved for an internal account" % name)
+        record = self.store.get(name)
+        if record is not None:
+            validate_record(name, record)
+        else:
+            if self.iam.user(name) is not None:
+                raise CollaboratorRefused("the name collides with the internal user %s" % name)
+            if self.iam.policy(policy_name(name)) is not None:
+                raise CollaboratorRefused("policy %s exists but is not managed as a collaborator (no record); "
+                                          "remove it or run the sweep with orphans=remove" % policy_name(name))
+        try:
+            bucket_exists = self.s3.bucket_exists(bucket)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise translate("check", "bucket %s" % bucket, exc)
+        if not bucket_exists:
+            raise CollaboratorRefused("bucket %s does not exist" % bucket)
+        moved = record is None or (record["bucket"], record["prefix"]) != (bucket, prefix)
+        problem = shared_area_problem(self.s3, bucket, prefix, scan=moved)
+        if problem:
+            raise CollaboratorRefused(problem)
+
+        if record is None:
+            expires = format_time(expiry or (now + datetime.timedelta(days=days)))
+            return self._create(name, bucket, prefix, access, expires, tracker)
+        expires = format_time(expiry) if expiry else record["expires_at"]
+        return self._update(record, bucket, prefix, access, expires, rotate, tracker)
+
+    def _create(self, name, bucket, prefix, access, expires, tracker):
+        wanted = dict(name=name, bucket=bucket, prefix=prefix, access=access, policy=policy_name(name),
+                      expires_at=expires, created_at=format_time(self.now), created_by=self.actor)
+        if tracker is not None:
+            tracker.add("collaborator", {"state": "absent"}, record_view(dict(wanted, access_key="(generated)"),
+                                                                         self.now))
+        if self.check_mode:
+            return Outcome(True, dict(wanted, access_key="(generated)"), action="create_collaborator")
+        self.store.ensure_bucket()
+        access_key = generate_access_key()
+        while self.iam.user(access_key) is not None:
+            access_key = generate_access_key()
+        secret_key = generate_secret_key()
+        self.on_secret(secret_key)
+        wanted.update(access_key=access_key, status="creating")
+        if not self.store.create(wanted):
+            raise MinioActionError("create", "collaborator %s" % name,
+                                   "another run created it a moment ago; run again to see it (nothing was changed "
+                                   "by this run)")
+        try:
+            ensure_policy(self.iam, wanted["policy"], collaborator_policy(access, bucket, prefix, expires), False)
+            call("create", "user %s (collaborator %s)" % (access_key, name), self.iam.admin.user_add,
+                 access_key, secret_key)
+            self.iam.users()[access_key] = {"status": "enabled", "policies": [], "member_of": []}
+            call("attach policy %s to" % wanted["policy"], "user %s" % access_key, self.iam.admin.policy_set,
+                 wanted["policy"], user=access_key)
+            self.iam.users()[access_key]["policies"] = [wanted["policy"]]
+            wanted["status"] = "active"
+            self.store.put(wanted)
+        except Exception as exc:  # pylint: disable=broad-except
+            error = translate("create", "collaborator %s" % name, exc)
+            left = self._rollback(name, access_key)
+            raise MinioActionError(error.action, error.obj, "%s (%s)" % (
+                error.reason, "rolled back: nothing of it is left, the next run starts clean" if not left
+                else "rollback incomplete, left: %s; the next run finishes it" % ", ".join(left)), error.code)
+        credentials = dict(access_key=access_key, secret_key=secret_key)
+        return Outcome(True, wanted, credentials=credentials, action="create_collaborator")
+
+    def _rollback(self, name, access_key):
+        """Undo a failed creation. Returns what could not be removed."""
+        left = []
+        steps = (
+            ("user %s" % access_key, lambda: self.iam.admin.user_remove(access_key)),
+            ("policy %s" % policy_name(name), lambda: self.iam.admin.policy_remove(policy_name(name))),
+            ("record %s" % name, lambda: self.store.delete(name)),
+        )
+        for what, step in steps:
             try:
-                iam.admin.policy_remove(pname)
+                step()
             except Exception as exc:  # pylint: disable=broad-except
                 if not is_not_found(exc):
-                    raise translate("remove", "policy %s (collaborator %s)" % (pname, name), exc)
-        iam.policies().pop(pname, None)
-    if not check_mode:
-        store.delete(name)
-    return removed
+                    left.append(what)
+        self.iam.users().pop(access_key, None)
+        self.iam.policies().pop(policy_name(name), None)
+        return left
+
+    def _update(self, record, bucket, prefix, access, expires, rotate, tracker):
+        name = record["name"]
+        now = self.now
+        access_key = record["access_key"]
+        expired = parse_time(expires) <= now
+        wanted = dict(record, bucket=bucket, prefix=prefix, access=access, expires_at=expires)
+        user = self.iam.user(access_key)
+        before, after = record_view(record, now), record_view(wanted, now)
+        resumed = record.get("status") == "creating"
+        if resumed and now - parse_time(record.get("created_at") or "1970-01-01") < STALE_CREATION:
+            raise MinioActionError("create", "collaborator %s" % name,
+                                   "another run is creating it right now; run again in a moment")
+        if expired:
+            if rotate:
+                raise CollaboratorRefused("collaborator %s expired at %s; give a later expires_at to extend it "
+                                          "before rotating its secret" % (name, expires))
+            return self._disable_expired(wanted, user, before, tracker)
+
+        need_secret = user is None or rotate or resumed
+        document = collaborator_policy(access, bucket, prefix, expires)
+        if need_secret:
+            after["secret"] = "rotated" if user is not None else "recreated"
+        if user is not None and user["status"] != "enabled":
+            before["status"], after["status"] = user["status"], "enabled"
+        keys = []
+        if rotate and user is not None:
+            keys = revoke_access_keys(self.iam, access_key, check_mode=True)
+            if keys:
+                before["access_keys"], after["access_keys"] = keys, []
+        if tracker is not None:
+            tracker.add("collaborator", before, after)
+        policy_changed = ensure_policy(self.iam, record["policy"], document, self.check_mode)
+        if policy_changed and tracker is not None:
+            tracker.add("policy", "outdated", "updated")
+        attach_needed = user is None or user["policies"] != [record["policy"]]
+        if attach_needed and user is not None and tracker is not None:
+            tracker.add("attached_policies", user["policies"], [record["policy"]])
+        record_changed = resumed or any(record.get(k) != wanted[k] for k in ("bucket", "prefix", "access",
+                                                                             "expires_at"))
+        enable = user is not None and user["status"] != "enabled"
+        changed = need_secret or policy_changed or attach_needed or record_changed or enable or bool(keys)
+        credentials = None
+        if changed and not self.check_mode:
+            if record_changed or need_secret:
+                wanted.update(updated_at=format_time(now), updated_by=self.actor, status="active")
+                if need_secret:
+                    wanted["rotated_at"] = format_time(now)
+                self.store.put(wanted)
+            if keys:
+                revoke_access_keys(self.iam, access_key, check_mode=False)
+            if need_secret:
+                secret_key = generate_secret_key()
+                self.on_secret(secret_key)
+                call("set the secret of", "user %s (collaborator %s)" % (access_key, name),
+                     self.iam.admin.user_add, access_key, secret_key)
+                credentials = dict(access_key=access_key, secret_key=secret_key)
+            elif enable:
+                call("enable", "user %s" % access_key, self.iam.admin.user_enable, access_key)
+            if attach_needed:
+                call("attach policy %s to" % record["policy"], "user %s" % access_key, self.iam.admin.policy_set,
+                     record["policy"], user=access_key)
+        details = {"rotated": True} if credentials and user is not None else {}
+        if keys:
+            details["revoked_access_keys"] = len(keys)
+        return Outcome(changed, wanted, credentials=credentials, details=details)
+
+    def _disable_expired(self, record, user, before, tracker):
+        """A run after the expiry cuts the account at once, without waiting for the sweep."""
+        access_key = record["access_key"]
+        after = dict(before)
+        keys = revoke_access_keys(self.iam, access_key, check_mode=True) if user is not None else []
+        enabled = user is not None and user["status"] == "enabled"
+        if enabled:
+            before["status"], after["status"] = "enabled", "disabled"
+        if keys:
+            before["access_keys"], after["access_keys"] = keys, []
+        if tracker is not None:
+            tracker.add("collaborator", before, after)
+        changed = enabled or bool(keys)
+        if changed and not self.check_mode:
+            if keys:
+                revoke_access_keys(self.iam, access_key, check_mode=False)
+            if enabled:
+                call("disable", "user %s" % access_key, self.iam.admin.user_disable, access_key)
+                user["status"] = "disabled"
+        return Outcome(changed, record, expired=True, action="disable_expired_collaborator")
+
+    # ---------------------------------------------------------------- absent
+    def ensure_absent(self, name, tracker=None, action="remove_collaborator"):
+        """Remove the user, its access keys, its policy and its record, with or without a record."""
+        validate_name(name)
+        try:
+            record = self.store.get(name)
+            if record is not None:
+                validate_record(name, record)
+        except RecordError as exc:
+            raise CollaboratorRefused("%s; check it by hand before removing anything" % exc)
+        users = self._collaborator_users(name, record)
+        pname = policy_name(name)
+        present = record is not None or users or self.iam.policy(pname) is not None
+        if tracker is not None:
+            tracker.add("collaborator", record_view(record, self.now) if record else
+                        ({"state": "present", "record": "missing"} if present else {"state": "absent"}),
+                        {"state": "absent"})
+        if not present:
+            return Outcome(False, None, action=action)
+        keys = []
+        for access_key in users:
+            keys += revoke_access_keys(self.iam, access_key, self.check_mode)
+            if not self.check_mode:
+                try:
+                    self.iam.admin.user_remove(access_key)
+                except Exception as exc:  # pylint: disable=broad-except
+                    if not is_not_found(exc):
+                        raise translate("remove", "user %s (collaborator %s)" % (access_key, name), exc)
+            self.iam.users().pop(access_key, None)
+        if self.iam.policy(pname) is not None:
+            ensure_policy_absent(self.iam, pname, self.check_mode, detach=True)
+        if record is not None and not self.check_mode:
+            self.store.delete(name)
+        details = {"access_keys": users or None, "revoked_access_keys": len(keys) or None,
+                   "record": "missing" if record is None else None}
+        return Outcome(True, record, action=action, details=details)
+
+    def _collaborator_users(self, name, record):
+        """The users to remove with collaborator name: its recorded key, and any user holding only its policy.
+
+        Refuses when one of them also holds another policy: that is not a
+        collaborator, whatever a record says.
+        """
+        pname = policy_name(name)
+        candidates = set()
+        if record is not None and self.iam.user(record["access_key"]) is not None:
+            candidates.add(record["access_key"])
+        if self.iam.policy(pname) is not None:
+            attached, dummy = policy_entities(self.iam, pname)
+            candidates.update(attached)
+        for access_key in sorted(candidates):
+            user = self.iam.user(access_key)
+            others = [p for p in (user["policies"] if user else []) if p != pname]
+            if others or (user and user.get("member_of")):
+                raise CollaboratorRefused("user %s also holds %s: it is not only collaborator %s, so it is left "
+                                          "alone" % (access_key, ", ".join(others + list(user.get("member_of")
+                                                                                          or [])), name))
+        return sorted(candidates)
+
+    # ---------------------------------------------------------------- reading
+    def collaborator_access_keys(self, records):
+        """{name: [derived access keys]} for the given records, in one admin call."""
+        by_user = dict((r["access_key"], r["name"]) for r in records
+                       if isinstance(r.get("access_key"), str) and self.iam.user(r["access_key"]) is not None)
+        keys = list_access_keys(self.iam, list(by_user))
+        return dict((by_user[user], v["service_accounts"] + v["sts_keys"]) for user, v in keys.items())
 
 
-def sweep(iam, store, check_mode=False, as_of=None, audit=None):
-    """Remove every collaborator past its expiry. Returns (removed, kept, errors)."""
+# ------------------------------------------------------------------ sweep
+def collaborator_policies(iam):
+    """{name: expiry datetime or None} for every collab-<name> policy (from the one policy listing)."""
+    found = {}
+    for pname, document in iam.policies().items():
+        if not pname.startswith(POLICY_PREFIX):
+            continue
+        name = pname[len(POLICY_PREFIX):]
+        expiry = policy_expiry(document)
+        try:
+            found[name] = parse_time(expiry) if expiry else None
+        except ValueError:
+            found[name] = None
+    return found
+
+
+class SweepResult(object):
+    def __init__(self):
+        self.removed = []
+        self.kept = []
+        self.errors = []
+        self.orphans = []
+
+    def as_dict(self):
+        return {"removed": self.removed, "kept": self.kept, "errors": self.errors, "orphans": self.orphans}
+
+
+def sweep(collaborators, as_of=None, audit=None, orphans="ignore"):
+    """Remove every collaborator past its expiry, one at a time.
+
+    A record that cannot be read, or that does not name a collaborator, is
+    reported, audited and skipped; the others are still processed. With
+    orphans="report" or "remove", the records folder is also compared with the
+    IAM state: records without a policy, and collab-* policies or their users
+    without a record.
+    """
     now = as_of or utc_now()
-    removed, kept, errors = [], [], []
-    for record in store.all():
+    result = SweepResult()
+    iam, store = collaborators.iam, collaborators.store
+
+    def audit_line(name, outcome, **details):
+        if audit is not None:
+            audit.write(details.pop("action", "expire_collaborator"), "collaborator:%s" % name, outcome, **details)
+
+    policies = collaborator_policies(iam)
+    for name in sorted(policies):
+        expiry = policies[name]
+        if expiry is not None and expiry > now:
+            result.kept.append(name)
+            continue
         try:
-            expiry = parse_time(record["expires_at"])
-        except (KeyError, ValueError):
-            errors.append("collaborator record %s has no valid expires_at" % record.get("name"))
-            continue
-        if expiry > now:
-            kept.append(record["name"])
-            continue
-        summary = {"name": record["name"], "access_key": record.get("access_key"),
-                   "bucket": record.get("bucket"), "prefix": record.get("prefix"),
-                   "expires_at": record["expires_at"]}
-        try:
-            did = remove_collaborator(iam, store, record, check_mode)
-        except MinioActionError as exc:
-            errors.append(exc.message)
-            if audit is not None:
-                audit.write("expire_collaborator", "collaborator:%s" % record["name"], "failed",
-                            reason=exc.message, expires_at=record["expires_at"])
-            continue
-        if did:
-            removed.append(summary)
-            if audit is not None:
-                audit.write("expire_collaborator", "collaborator:%s" % record["name"], "changed",
-                            access_key=record.get("access_key"), bucket=record.get("bucket"),
-                            prefix=record.get("prefix"), expires_at=record["expires_at"])
-    return removed, kept, errors
+            validate_name(name)
+            record = store.get(name)
+            if record is None:
+                if expiry is None:
+                    raise RecordError(name, "missing, and its policy carries no expiry: an orphan")
+                # An orphan whose own policy has expired: nothing says it may stay.
+                outcome = collaborators.ensure_absent(name, action="expire_collaborator")
+                result.removed.append({"name": name, "expires_at": format_time(expiry), "record": "missing"})
+                audit_line(name, "changed", expires_at=format_time(expiry), record="missing",
+                           access_keys=outcome.details.get("access_keys"))
+                continue
+            record_expiry = validate_record(name, record)
+            if record_expiry > now:
+                result.kept.append(name)
+                continue
+            outcome = collaborators.ensure_absent(name, action="expire_collaborator")
+            result.removed.append({"name": name, "access_key": record["access_key"], "bucket": record["bucket"],
+                                   "prefix": record["prefix"], "expires_at": record["expires_at"]})
+            audit_line(name, "changed", access_key=record["access_key"], bucket=record["bucket"],
+                       prefix=record["prefix"], expires_at=record["expires_at"],
+                       revoked_access_keys=outcome.details.get("revoked_access_keys"))
+        except (RecordError, CollaboratorRefused) as exc:
+            result.errors.append({"name": name, "reason": str(exc)})
+            audit_line(name, "refused", reason=str(exc))
+        except (MinioActionError, PolicyError) as exc:
+            result.errors.append({"name": name, "reason": getattr(exc, "message", str(exc))})
+            audit_line(name, "failed", reason=getattr(exc, "message", str(exc)))
+    if orphans in ("report", "remove"):
+        _orphans(collaborators, policies, result, orphans == "remove", audit_line)
+    return result
 
 
-def new_iam(admin):
-    return IamState(admin)
+def _orphans(collaborators, policies, result, remove, audit_line):
+    iam, store = collaborators.iam, collaborators.store
+    records = set(store.names())
+    gone = set(n["name"] for n in result.removed)
+    by_policy = {}
+    for access_key, user in iam.users().items():
+        for pname in user["policies"]:
+            if pname.startswith(POLICY_PREFIX):
+                by_policy.setdefault(pname[len(POLICY_PREFIX):], []).append(access_key)
+    names = (set(policies) | set(by_policy) | records) - gone
+    for name in sorted(names):
+        kind = None
+        if name not in records:
+            kind = "no record"
+        elif name not in policies:
+            kind = "no policy"
+        if kind is None:
+            continue
+        entry = {"name": name, "problem": kind, "users": sorted(by_policy.get(name, []))}
+        try:
+            if remove:
+                collaborators.ensure_absent(name, action="remove_orphan")
+                entry["removed"] = True
+                audit_line(name, "changed", action="remove_orphan", problem=kind, access_keys=entry["users"] or None)
+            else:
+                audit_line(name, "reported", action="orphan_collaborator", problem=kind,
+                           access_keys=entry["users"] or None)
+        except (RecordError, CollaboratorRefused, MinioActionError) as exc:
+            entry["error"] = getattr(exc, "message", str(exc))
+            result.errors.append({"name": name, "reason": entry["error"]})
+            audit_line(name, "refused", action="remove_orphan", reason=entry["error"])
+        result.orphans.append(entry)

@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.egid.s3share.plugins.module_utils import _minio_connection as connection
 from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import AuditLog, DEFAULT_AUDIT_LOG
+from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import DEFAULT_RECORDS_BUCKET
 from ansible_collections.egid.s3share.plugins.module_utils._minio_diff import DifferenceTracker
 from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
 
@@ -33,6 +34,8 @@ def minio_common_argument_spec():
         region=dict(type="str", default="us-east-1", fallback=(env_fallback, ["MINIO_REGION"])),
         audit_log=dict(type="path", default=DEFAULT_AUDIT_LOG,
                        fallback=(env_fallback, ["MINIO_AUDIT_LOG"])),
+        records_bucket=dict(type="str", default=DEFAULT_RECORDS_BUCKET,
+                            fallback=(env_fallback, ["S3SHARE_RECORDS_BUCKET"])),
     )
 
 

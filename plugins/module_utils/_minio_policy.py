@@ -19,8 +19,10 @@ TEMPLATES = ("read-only", "read-write", "custom")
 # Keys whose values are sets: a single string equals a one-element list.
 _SET_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_PREFIX_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._+=@,-]+$")
+# Matched with fullmatch(): "$" would accept a trailing newline.
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PREFIX_SEGMENT_RE = re.compile(r"[A-Za-z0-9._+=@,-]+")
+_IPV4_RE = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
 
 class PolicyError(ValueError):
@@ -29,10 +31,10 @@ class PolicyError(ValueError):
 
 def validate_bucket_name(bucket):
     """Return an error message for an invalid bucket name, or None."""
-    if not bucket or not _BUCKET_RE.match(bucket):
+    if not isinstance(bucket, str) or not _BUCKET_RE.fullmatch(bucket):
         return ("invalid bucket name %r: 3-63 characters, lower-case letters, "
                 "digits, '.' and '-', starting and ending with a letter or digit" % (bucket,))
-    if ".." in bucket or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket):
+    if ".." in bucket or _IPV4_RE.fullmatch(bucket):
         return "invalid bucket name %r" % (bucket,)
     return None
 
@@ -56,7 +58,7 @@ def normalize_prefix(prefix):
     for segment in stripped.split("/"):
         if segment in ("", ".", ".."):
             raise PolicyError("invalid prefix %r: empty, '.' or '..' path segments would leave the intended folder" % prefix)
-        if not _PREFIX_SEGMENT_RE.match(segment):
+        if not _PREFIX_SEGMENT_RE.fullmatch(segment):
             raise PolicyError("invalid prefix %r: only letters, digits and . _ + = @ , - are allowed "
                               "in a segment (no wildcards such as '*' or '?', no '${')" % prefix)
     return stripped
@@ -76,6 +78,9 @@ def template_policy(template, bucket, prefix=""):
     the folder, and nothing else. The bare prefix is deliberately not listable:
     listing ``results/chu-liege`` would reveal ``results/chu-liege-2/``.
     read-write: the same plus PutObject, DeleteObject and multipart uploads.
+    s3:ListBucketMultipartUploads is granted only on a whole bucket: MinIO
+    accepts no s3:prefix condition on it, so on a prefix it would list the
+    uploads in progress of every other folder.
     """
     if template not in ("read-only", "read-write"):
         raise PolicyError("unknown template %r (expected read-only or read-write)" % (template,))
@@ -96,9 +101,82 @@ def template_policy(template, bucket, prefix=""):
             "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
             "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
         ]
-        statements.append({"Effect": "Allow", "Action": ["s3:ListBucketMultipartUploads", "s3:GetBucketLocation"],
-                           "Resource": [_arn(bucket)]})
+        bucket_actions = ["s3:GetBucketLocation"]
+        if not prefix:
+            bucket_actions.append("s3:ListBucketMultipartUploads")
+        statements.append({"Effect": "Allow", "Action": bucket_actions, "Resource": [_arn(bucket)]})
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+# What a collaborator must never do, whatever MinIO's defaults are:
+# - admin:*: MinIO lets any user create service accounts (access keys) for
+#   itself and reset its own secret unless an explicit Deny says otherwise;
+# - STS: MinIO's AssumeRole evaluates no policy for built-in users (and
+#   rejects "sts:*" as an action), so a collaborator can mint temporary keys;
+#   the principal-type denial below makes them worthless;
+# - every S3 action through derived credentials (STS or service account):
+#   MinIO evaluates those with aws:principaltype "AssumedRole";
+# - any request naming an object version, and the version actions: old
+#   versions and delete markers stay out of reach even where a bucket keeps
+#   them. MinIO answers ListObjectVersions with s3:ListBucket when
+#   s3:ListBucketVersions is refused, so listing is closed by the layout
+#   instead (the shared area is excluded from versioning; see _minio_collab).
+#   s3:GetObjectVersion is not in the list: MinIO lets a statement naming it
+#   match s3:GetObject too (ActionSet.Match), so denying it would deny every
+#   download; the s3:versionid condition covers version reads.
+_VERSION_ACTIONS = [
+    "s3:GetObjectVersionTagging", "s3:GetObjectVersionAttributes",
+    "s3:PutObjectVersionTagging", "s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging",
+    "s3:ListBucketVersions", "s3:GetObjectVersionForReplication",
+]
+_EXPIRY_CONDITION = "DateLessThan"
+_EXPIRY_KEY = "aws:CurrentTime"
+
+
+def collaborator_policy(access, bucket, prefix, expires_at):
+    """The policy of an external collaborator: one folder, until expires_at (an RFC 3339 UTC string).
+
+    Every Allow carries ``DateLessThan aws:CurrentTime``, so MinIO itself
+    refuses the collaborator at its expiry, to the second, whether or not the
+    sweep has run yet. The Deny statements are listed above.
+    """
+    if not prefix:
+        raise PolicyError("a collaborator policy needs a prefix: collaborators never get a whole bucket")
+    document = template_policy(access, bucket, prefix)
+    until = {_EXPIRY_CONDITION: {_EXPIRY_KEY: [expires_at]}}
+    for statement in document["Statement"]:
+        condition = statement.setdefault("Condition", {})
+        condition.update(until)
+    document["Statement"].extend([
+        {"Effect": "Deny", "Action": ["admin:*"]},
+        {"Effect": "Deny", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringEquals": {"aws:principaltype": ["AssumedRole"]}}},
+        {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+        {"Effect": "Deny", "Action": list(_VERSION_ACTIONS), "Resource": ["arn:aws:s3:::*"]},
+    ])
+    return document
+
+
+def policy_expiry(document):
+    """The expiry written by collaborator_policy(), or None when the document carries none.
+
+    The earliest DateLessThan aws:CurrentTime of the Allow statements: the
+    moment MinIO stops granting anything.
+    """
+    try:
+        policy = normalize_policy(document)
+    except PolicyError:
+        return None
+    found = []
+    for statement in policy["Statement"]:
+        if statement.get("Effect") != "Allow":
+            continue
+        values = (statement.get("Condition") or {}).get(_EXPIRY_CONDITION, {}).get(_EXPIRY_KEY)
+        if not values:
+            return None  # an Allow without a time limit: no expiry for the whole policy
+        found.extend(values)
+    return min(found) if found else None
 
 
 def _sorted_unique(values):

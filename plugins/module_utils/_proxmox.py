@@ -170,7 +170,7 @@ def print_property_string(values, default_key=None):
 
 def parse_size(text):
     """'50G' -> bytes; a number without unit means bytes, as in PVE drive specs."""
-    found = re.match(r'^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$', str(text), re.IGNORECASE)
+    found = re.fullmatch(r'\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*', str(text), re.IGNORECASE)
     if not found:
         raise ValueError('invalid size %r (expected e.g. 50G or 5T)' % text)
     return int(float(found.group(1)) * UNITS[found.group(2).upper()])

@@ -33,6 +33,17 @@ options:
     description: V(enabled) or V(suspended). Unset leaves versioning alone (new buckets are unversioned).
     type: str
     choices: [enabled, suspended]
+  versioning_excluded_prefixes:
+    description:
+      - Folders of a versioned bucket that keep no versions (MinIO's C(ExcludedPrefixes) extension, at most 10,
+        each ending with C(/)). A file deleted there is gone for good.
+      - The lab excludes C(results/), the folders shared with external collaborators. Their source of truth is
+        NFS, and MinIO lets whoever may list a folder list its old versions (C(ListObjectVersions) falls back
+        to C(s3:ListBucket)), so a file published by mistake and removed must not stay behind as an old version.
+        M(egid.s3share.minio_collaborator) refuses to share a folder that keeps versions.
+      - Only with O(versioning=enabled). An empty list removes the exclusions. Unset leaves them alone.
+    type: list
+    elements: str
   encryption:
     description: Default encryption. V(sse-s3) encrypts new objects with the server's KMS; V(none) removes it.
     type: str
@@ -75,6 +86,7 @@ EXAMPLES = r"""
   egid.s3share.minio_bucket:
     name: ligan
     versioning: enabled
+    versioning_excluded_prefixes: [results/]
     encryption: sse-s3
     quota: 5TiB
     tags:
@@ -99,6 +111,10 @@ bucket:
     versioning:
       description: V(enabled), V(suspended) or V(off).
       type: str
+    versioning_excluded_prefixes:
+      description: Folders that keep no versions.
+      type: list
+      elements: str
     encryption:
       description: V(sse-s3), V(sse-kms) or V(none).
       type: str
@@ -160,6 +176,7 @@ def main():
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         versioning=dict(type="str", choices=["enabled", "suspended"]),
+        versioning_excluded_prefixes=dict(type="list", elements="str"),
         encryption=dict(type="str", choices=["sse-s3", "none"]),
         quota=dict(type="str"),
         tags=dict(type="dict"),
@@ -181,6 +198,16 @@ def main():
         except ValueError as exc:
             m.refuse(action, target, str(exc))
     tags = dict((str(k), str(v)) for k, v in (p["tags"] or {}).items()) if p["tags"] is not None else None
+    excluded = p["versioning_excluded_prefixes"]
+    if excluded is not None:
+        excluded = sorted(set(excluded))
+        bad = [x for x in excluded if not x.endswith("/") or x.startswith("/") or "*" in x or not x.strip("/")]
+        if bad:
+            m.refuse(action, target, "Invalid versioning_excluded_prefixes for bucket %s: %s (each must be a folder "
+                     "ending with '/', without wildcards)" % (name, ", ".join(bad)))
+        if len(excluded) > 10:
+            m.refuse(action, target, "Invalid versioning_excluded_prefixes for bucket %s: MinIO accepts at most 10"
+                     % name)
     if p["object_lock"] and p["versioning"] == "suspended":
         m.refuse(action, target, "Invalid settings for bucket %s: object lock needs versioning enabled" % name)
 
@@ -206,8 +233,8 @@ def main():
             m.exit(changed, **result)
 
         before = current or {"state": "absent"}
-        base = current or {"state": "present", "versioning": "off", "encryption": "none", "tags": {},
-                           "quota": 0, "object_lock": bool(p["object_lock"])}
+        base = current or {"state": "present", "versioning": "off", "versioning_excluded_prefixes": [],
+                           "encryption": "none", "tags": {}, "quota": 0, "object_lock": bool(p["object_lock"])}
         after = dict(base)
         if current is not None and p["object_lock"] is not None and p["object_lock"] != current["object_lock"]:
             m.refuse(action, target, "Refusing to change object lock on bucket %s: it can only be chosen "
@@ -218,6 +245,13 @@ def main():
             if after["object_lock"] and p["versioning"] == "suspended":
                 m.refuse(action, target, "Refusing to suspend versioning on bucket %s: object lock needs it" % name)
             after["versioning"] = p["versioning"]
+        if excluded is not None:
+            if excluded and after["versioning"] != "enabled":
+                m.refuse(action, target, "Invalid settings for bucket %s: versioning_excluded_prefixes needs "
+                         "versioning: enabled" % name)
+            after["versioning_excluded_prefixes"] = excluded
+        if after["versioning"] != "enabled":
+            after["versioning_excluded_prefixes"] = []  # MinIO keeps exclusions only on an enabled bucket
         if p["encryption"]:
             after["encryption"] = p["encryption"]
         if quota is not None:
@@ -235,8 +269,10 @@ def main():
             if current is None:
                 call("create", "bucket %s" % name, m.s3.make_bucket, name, object_lock=bool(after["object_lock"]))
                 base = dict(base, versioning="enabled" if after["object_lock"] else "off")
-            if after["versioning"] != base["versioning"] and after["versioning"] != "off":
-                config = VersioningConfig(ENABLED if after["versioning"] == "enabled" else SUSPENDED)
+            versioning_keys = ("versioning", "versioning_excluded_prefixes")
+            if any(after[k] != base[k] for k in versioning_keys) and after["versioning"] != "off":
+                config = VersioningConfig(ENABLED if after["versioning"] == "enabled" else SUSPENDED,
+                                          excluded_prefixes=after["versioning_excluded_prefixes"] or None)
                 call("set versioning on", "bucket %s" % name, m.s3.set_bucket_versioning, name, config)
             if after["encryption"] != base["encryption"]:
                 if after["encryption"] == "sse-s3":

@@ -12,25 +12,33 @@ module: minio_collaborator_sweep
 short_description: Remove every collaborator past its expiry
 version_added: 0.1.0
 description:
-  - Reads the collaborator records written by M(egid.s3share.minio_collaborator) and, for every collaborator
-    whose expiry has passed, disables the user, then removes the user, its policy and its record.
-  - Reports exactly what it removed. Safe to run repeatedly and concurrently; whatever another run already
-    removed counts as done. One collaborator failing does not stop the others; the module then fails
-    after sweeping the rest.
+  - Removes every collaborator whose expiry has passed (its user, derived access keys, policy and record).
+    MinIO already refuses an expired collaborator, because each collaborator policy ends its grants at the
+    expiry; the sweep cleans up.
+  - Finds expired collaborators from the C(collab-*) policies (one admin call lists every policy with its
+    document, another every user) and reads only the records of the expired ones, so the number of list calls
+    does not grow with the number of collaborators.
+  - Handles each collaborator on its own. A record that cannot be read, or that does not name a collaborator (its
+    access key is not a collaborator key, its policy is not C(collab-<name>), or its user holds other policies),
+    is reported in RV(errors), audited and left alone; the others are still processed, then the module fails.
+  - Safe to run repeatedly and concurrently; whatever another run already removed counts as done.
+  - With O(orphans=report) or O(orphans=remove), also compares the records with the IAM state (one listing of the
+    records) and reports, or removes, records without a policy and C(collab-*) policies or users without a record.
   - The C(egid.s3share.minio_admin) role runs the same code on the server from a systemd timer with
     C(Persistent=true), so expiry holds even if nobody runs a playbook and even after downtime.
 author:
   - EGID / UMR 8199 IT team (!UNKNOWN)
 options:
-  records_bucket:
-    description: Admin bucket holding the collaborator records.
-    type: str
-    default: s3share-admin
   as_of:
     description:
       - Evaluate expiry as of this time (ISO 8601) instead of now. Useful to preview, in check mode,
         what a later sweep will remove.
     type: str
+  orphans:
+    description: What to do with orphans (see above).
+    type: str
+    choices: [ignore, report, remove]
+    default: ignore
 extends_documentation_fragment:
   - egid.s3share.minio
   - egid.s3share.minio.attributes
@@ -66,10 +74,21 @@ kept:
   returned: always
   type: list
   elements: str
+errors:
+  description: Collaborators that could not be processed, with the reason.
+  returned: always
+  type: list
+  elements: dict
+orphans:
+  description: Orphans found with O(orphans=report) or O(orphans=remove).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "old-collab", "problem": "no record", "users": ["C7Q2ZK4M9T1XW8P0L3RA"], "removed": true}]
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
-    CollaboratorStore, parse_time, sweep,
+    Collaborators, CollaboratorStore, parse_time, sweep,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
@@ -78,8 +97,8 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio_module import 
 
 def main():
     m = MinioModule("minio_collaborator_sweep", dict(
-        records_bucket=dict(type="str", default="s3share-admin"),
         as_of=dict(type="str"),
+        orphans=dict(type="str", default="ignore", choices=["ignore", "report", "remove"]),
     ))
     as_of = None
     if m.params["as_of"]:
@@ -87,17 +106,20 @@ def main():
             as_of = parse_time(m.params["as_of"])
         except ValueError as exc:
             m.refuse("sweep_collaborators", "collaborators", str(exc))
-    iam = IamState(m.admin)
-    store = CollaboratorStore(m.s3, m.params["records_bucket"])
+    manager = Collaborators(IamState(m.admin), m.s3, CollaboratorStore(m.s3, m.params["records_bucket"]),
+                            m.audit.actor, check_mode=m.check_mode)
     try:
-        removed, kept, errors = sweep(iam, store, check_mode=m.check_mode, as_of=as_of, audit=m.audit)
+        result = sweep(manager, as_of=as_of, audit=m.audit, orphans=m.params["orphans"])
     except MinioActionError as exc:
         m.fail(exc, "sweep_collaborators", "collaborators")
-    m.tracker.add("collaborators", sorted(kept + [r["name"] for r in removed]), sorted(kept))
-    if errors:
-        m.module.fail_json(msg="Failed to sweep %d collaborator(s): %s" % (len(errors), "; ".join(errors)),
-                           removed=removed, kept=kept)
-    m.exit(bool(removed), removed=removed, kept=kept)
+    removed = [r["name"] for r in result.removed]
+    m.tracker.add("collaborators", sorted(result.kept + removed), sorted(result.kept))
+    changed = bool(result.removed) or any(o.get("removed") for o in result.orphans)
+    if result.errors:
+        m.module.fail_json(msg="Failed to sweep %d collaborator(s): %s" % (
+            len(result.errors), "; ".join("%s: %s" % (e["name"], e["reason"]) for e in result.errors)),
+            changed=changed, **result.as_dict())
+    m.exit(changed, **result.as_dict())
 
 
 if __name__ == "__main__":

@@ -23,10 +23,6 @@ options:
     elements: str
     choices: [all, server, buckets, users, groups, policies, collaborators]
     default: [all]
-  records_bucket:
-    description: Admin bucket holding the collaborator records.
-    type: str
-    default: s3share-admin
 extends_documentation_fragment:
   - egid.s3share.minio
   - egid.s3share.minio.attributes
@@ -77,19 +73,32 @@ policies:
   returned: when policies are gathered
   type: dict
 collaborators:
-  description: Collaborator records with their expiry and whether their user still exists.
+  description:
+    - Collaborator records with their expiry, whether their user still exists and its status, and the access keys
+      derived from it (service accounts and STS keys, which should never exist: the collaborator policy denies
+      them; M(egid.s3share.minio_collaborator) with O(egid.s3share.minio_collaborator#module:rotate=true) or
+      O(egid.s3share.minio_collaborator#module:state=absent) deletes them).
   returned: when collaborators are gathered
   type: list
   elements: dict
   sample: [{"name": "chu-liege", "access_key": "C7Q2ZK4M9T1XW8P0L3RA", "bucket": "ligan",
             "prefix": "results/chu-liege", "access": "read-only", "expires_at": "2026-12-23T08:00:00Z",
-            "expired": false, "user_exists": true, "created_by": "sgressier"}]
+            "expired": false, "user_exists": true, "user_status": "enabled", "access_keys": [],
+            "created_by": "sgressier"}]
+unreadable_collaborator_records:
+  description: Records that cannot be read or do not name a collaborator, with the reason.
+  returned: when collaborators are gathered
+  type: list
+  elements: dict
+  sample: [{"name": "broken", "reason": "collaborator record broken: not valid JSON (...)"}]
 """
 
 import json
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio_bucket import read_bucket
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import CollaboratorStore, record_view
+from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+    Collaborators, CollaboratorStore, RecordError, record_view, validate_record,
+)
 from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError, translate
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
@@ -133,7 +142,6 @@ def gather_buckets(m):
 def main():
     m = MinioModule("minio_info", dict(
         gather_subset=dict(type="list", elements="str", default=["all"], choices=["all"] + list(SUBSETS)),
-        records_bucket=dict(type="str", default="s3share-admin"),
     ))
     subsets = set(SUBSETS) if "all" in m.params["gather_subset"] else set(m.params["gather_subset"])
     iam = IamState(m.admin)
@@ -156,13 +164,28 @@ def main():
                     policies[name] = doc
             result["policies"] = policies
         if "collaborators" in subsets:
+            store = CollaboratorStore(m.s3, m.params["records_bucket"])
+            records, unreadable = [], []
+            for name in store.names():
+                try:
+                    record = store.get(name)
+                    validate_record(name, record)
+                    records.append(record)
+                except RecordError as exc:
+                    unreadable.append({"name": name, "reason": str(exc)})
+            manager = Collaborators(iam, m.s3, store, m.audit.actor, check_mode=True)
+            derived = manager.collaborator_access_keys(records)
             collaborators = []
-            for record in CollaboratorStore(m.s3, m.params["records_bucket"]).all():
+            for record in records:
                 view = record_view(record)
                 view.pop("state", None)
-                view["user_exists"] = iam.user(record.get("access_key") or "") is not None
+                user = iam.user(record["access_key"])
+                view["user_exists"] = user is not None
+                view["user_status"] = user["status"] if user else None
+                view["access_keys"] = derived.get(record["name"], [])
                 collaborators.append(view)
             result["collaborators"] = collaborators
+            result["unreadable_collaborator_records"] = unreadable
     except MinioActionError as exc:
         m.fail(exc)
     m.module.exit_json(changed=False, **result)

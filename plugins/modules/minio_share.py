@@ -30,7 +30,10 @@ options:
     description: Key of one object to share. Mutually exclusive with O(prefix).
     type: str
   prefix:
-    description: Share every object under this folder (recursively). Mutually exclusive with O(object).
+    description:
+      - Share every object under this folder (recursively). Mutually exclusive with O(object).
+      - A whole bucket is never shared (an empty prefix is refused), and neither is the records bucket
+        O(records_bucket).
     type: str
   expires:
     description: Lifetime of the links, in seconds or with a unit (C(90m), C(12h), C(7d)). At most 7 days.
@@ -106,7 +109,7 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_duration(value):
-    match = re.match(r"^\s*(\d+)\s*([smhdw]?)\s*$", str(value))
+    match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", str(value))
     if not match:
         raise ValueError("invalid expires %r: use seconds or a unit such as 90m, 12h, 7d" % (value,))
     return int(match.group(1)) * _UNITS[match.group(2)]
@@ -137,14 +140,26 @@ def main():
     message = validate_bucket_name(bucket)
     if message:
         m.refuse(action, target, message)
+    if bucket == p["records_bucket"]:
+        m.refuse(action, target, "Refusing to share bucket %s: it holds the collaborator records" % bucket)
     prefix = None
     if p["prefix"] is not None:
         try:
             prefix = normalize_prefix(p["prefix"])
         except PolicyError as exc:
             m.refuse(action, target, str(exc))
-    elif p["object"].startswith("/") or ".." in p["object"].split("/"):
-        m.refuse(action, target, "invalid object key %r" % p["object"])
+        if not prefix:
+            m.refuse(action, target, "Refusing to share the whole bucket %s: give the folder to share in prefix"
+                     % bucket)
+    else:
+        try:
+            folder, dummy, leaf = p["object"].rpartition("/")
+            if not folder or not normalize_prefix(folder) or not leaf or not leaf.strip():
+                raise PolicyError("an object key is a folder and a file name")
+            if any(ord(c) < 32 for c in leaf):
+                raise PolicyError("control characters")
+        except PolicyError as exc:
+            m.refuse(action, target, "invalid object key %r: %s" % (p["object"], exc))
 
     objects = []
     try:

@@ -340,8 +340,8 @@ from ansible_collections.egid.s3share.plugins.module_utils._proxmox import (
     format_size, parse_property_string, parse_size, print_property_string, proxmox_argument_spec, size_in_gib,
 )
 
-DISK_KEY = re.compile(r'^(?:ide|sata|scsi|virtio)\d+$|^efidisk0$|^tpmstate0$')
-NET_KEY = re.compile(r'^net\d+$')
+DISK_KEY = re.compile(r'(?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0')
+NET_KEY = re.compile(r'net\d+')
 HARDWARE_KEYS = ('memory', 'sockets', 'cores', 'cpu', 'bios', 'machine', 'scsihw', 'vga', 'serial0')
 SAFE_KEYS = ('name', 'ostype', 'agent', 'onboot', 'boot', 'ciuser', 'sshkeys', 'nameserver', 'searchdomain')
 # PVE's values when a key is absent from the config.
@@ -424,7 +424,7 @@ def parse_nic(value):
             nic['macaddr'] = item.upper()
         elif key in NIC_OPTIONS:
             nic[key] = item
-        elif '=' not in key and re.match(r'^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$', item):
+        elif '=' not in key and re.fullmatch(r'[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}', item):
             # "e1000=BC:24:11:..." is model + MAC in one key.
             nic['model'] = key
             nic['macaddr'] = item.upper()
@@ -518,13 +518,13 @@ def normalise_config(config):
         if key == 'digest' or key.startswith('unused'):
             continue
         value = str(value)
-        if DISK_KEY.match(key):
+        if DISK_KEY.fullmatch(key):
             disk = parse_disk(value)
             if disk['media'] == 'cdrom' or disk['cloudinit']:
                 result['cdroms'][key] = disk
             else:
                 result['disks'][key] = disk
-        elif NET_KEY.match(key):
+        elif NET_KEY.fullmatch(key):
             result['nics'][key] = parse_nic(value)
         elif key in HARDWARE_KEYS or key in SAFE_KEYS or key.startswith('ipconfig'):
             if key.startswith('ipconfig'):
@@ -1048,7 +1048,7 @@ def validate_declaration(params):
     if not params['nics']:
         problems.append('at least one NIC is needed')
     for disk in params['disks']:
-        if not re.match(r'^(?:ide[0-3]|sata[0-5]|scsi(?:[0-9]|[12][0-9]|30)|virtio(?:[0-9]|1[0-5]))$', disk['slot']):
+        if not re.fullmatch(r'(?:ide[0-3]|sata[0-5]|scsi(?:[0-9]|[12][0-9]|30)|virtio(?:[0-9]|1[0-5]))', disk['slot']):
             problems.append('%s is not a disk slot (ide0-3, sata0-5, scsi0-30, virtio0-15)' % disk['slot'])
         try:
             if parse_size(disk['size']) < 1024 ** 3:
@@ -1056,7 +1056,7 @@ def validate_declaration(params):
         except ValueError as exc:
             problems.append('disk %s: %s' % (disk['slot'], exc))
     for nic in params['nics']:
-        if not re.match(r'^net(?:[0-9]|[12][0-9]|3[01])$', nic['slot']):
+        if not re.fullmatch(r'net(?:[0-9]|[12][0-9]|3[01])', nic['slot']):
             problems.append('%s is not a NIC slot (net0-31)' % nic['slot'])
     cloud = params.get('cloud_init')
     if cloud is not None and params.get('iso'):

@@ -34,7 +34,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (  
 READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"],
                                                 "Resource": ["arn:aws:s3:::b/*"]}]}
 
-WRITE_CALLS = {"user_add", "user_remove", "user_enable", "user_disable", "policy_add", "policy_remove",
+WRITE_CALLS = {"delete_service_account", "revoke-tokens/builtin", "user_add", "user_remove", "user_enable", "user_disable", "policy_add", "policy_remove",
                "policy_set", "group_add", "group_remove", "group_enable", "group_disable", "bucket_quota_set",
                "make_bucket", "put_object", "remove_object", "set_bucket_versioning", "set_bucket_encryption",
                "set_bucket_tags", "delete_bucket_tags", "delete_bucket_encryption", "remove_bucket"}
@@ -49,6 +49,7 @@ class FakeAdmin(object):
 
     def __init__(self, kms=True):
         self.users, self.policies, self.groups, self.calls = {}, {}, {}, []
+        self.svcaccts, self.sts_keys = {}, {}
         self.kms = kms
 
     def _call(self, name, *args):
@@ -147,6 +148,32 @@ class FakeAdmin(object):
         self._call("group_disable", name)
         self.groups[name]["status"] = "disabled"
 
+    # Access keys derived from users (service accounts, STS keys), answered as MinIO does: the bulk
+    # listing's body is encrypted with the caller's secret.
+    _provider = type("Provider", (), {"retrieve": staticmethod(
+        lambda: type("Creds", (), {"secret_key": "RootSecret-123"})())})()
+
+    def _url_open(self, method, command, query_params=None, body=None, preload_content=True):
+        from minio.crypto import encrypt
+        query = query_params or {}
+        self._call(command.value, method)
+        if command.value == "list-access-keys-bulk":
+            users = query["users"] if isinstance(query["users"], list) else [query["users"]]
+            data = dict((u, {"serviceAccounts": [{"accessKey": k} for k in self.svcaccts.get(u, [])],
+                             "stsKeys": [{"accessKey": k} for k in self.sts_keys.get(u, [])]})
+                        for u in users if u in self.users)
+            return _Response(encrypt(json.dumps(data).encode(), "RootSecret-123"))
+        if command.value == "revoke-tokens/builtin":
+            self.sts_keys.pop(query["user"], None)
+            return _Response(b"")
+        raise AssertionError("unexpected admin call %s" % command.value)
+
+    def delete_service_account(self, access_key):
+        self._call("delete_service_account", access_key)
+        for keys in self.svcaccts.values():
+            if access_key in keys:
+                keys.remove(access_key)
+
     def kms_key_status(self):
         self._call("kms_key_status")
         if not self.kms:
@@ -158,8 +185,9 @@ class FakeAdmin(object):
 
 
 class _Obj(object):
-    def __init__(self, name, data):
-        self.object_name, self.size, self.is_dir, self.version_id = name, len(data), False, None
+    def __init__(self, name, data, version_id=None, is_latest="true", is_delete_marker=False):
+        self.object_name, self.size, self.is_dir, self.version_id = name, len(data), False, version_id
+        self.is_latest, self.is_delete_marker = is_latest, is_delete_marker
 
 
 class _Response(io.BytesIO):
@@ -172,6 +200,8 @@ class FakeS3(object):
 
     def __init__(self):
         self.buckets, self.calls = {}, []
+        self.versioning = {}    # bucket -> VersioningConfig
+        self.old_versions = {}  # bucket -> [keys with a noncurrent version]
 
     @property
     def writes(self):
@@ -203,7 +233,24 @@ class FakeS3(object):
         self.buckets[bucket].pop(key, None)
 
     def list_objects(self, bucket, prefix=None, recursive=False, include_version=False):
-        return [_Obj(k, v) for k, v in sorted(self.buckets[bucket].items()) if k.startswith(prefix or "")]
+        found = [_Obj(k, v) for k, v in sorted(self.buckets[bucket].items()) if k.startswith(prefix or "")]
+        if include_version:
+            found += [_Obj(k, b"", "v1", is_latest="false") for k in self.old_versions.get(bucket, [])
+                      if k.startswith(prefix or "")]
+        return found
+
+    def get_bucket_versioning(self, bucket):
+        from minio.versioningconfig import VersioningConfig
+        return self.versioning.get(bucket) or VersioningConfig()
+
+    def _execute(self, method, bucket, key, body=None, headers=None):
+        """The conditional write of a new record (If-None-Match: *)."""
+        assert method == "PUT" and headers.get("If-None-Match") == "*"
+        if key in self.buckets[bucket]:
+            raise S3Error(None, "PreconditionFailed", "At least one of the pre-conditions you specified did not "
+                          "hold", key, "r", "h")
+        self.calls.append(("put_object", bucket, key))
+        self.buckets[bucket][key] = body
 
     def presigned_get_object(self, bucket, key, expires=None):
         return "https://example.invalid/%s/%s?X-Amz-Signature=fake" % (bucket, key)

@@ -224,9 +224,9 @@ def test_collaborator_absent_and_sweep(fakes, tmp_path):
     assert swept["changed"] and swept["removed"] == preview["removed"]
     assert key not in admin.users and "collab-chu-liege" not in admin.policies
     assert "collaborators/chu-liege.json" not in s3.buckets["s3share-admin"]
-    # Disabled before removal.
+    # The derived keys were looked up (and would have been cut) before the user went.
     names = [c[0] for c in admin.calls]
-    assert names.index("user_disable") < names.index("user_remove")
+    assert names.index("list-access-keys-bulk") < names.index("user_remove")
     assert run(minio_collaborator_sweep, {"as_of": later}, fakes, tmp_path)["changed"] is False
     assert run(minio_collaborator, {"name": "chu-liege", "state": "absent"}, fakes, tmp_path)["changed"] is False
 
@@ -252,18 +252,19 @@ def test_share_limits(fakes, tmp_path):
 def test_collaborator_concurrent_first_runs_create_one_user(fakes, tmp_path):
     admin, s3 = fakes
     s3.buckets["ligan"] = {}
-    real_put = s3.put_object
+    real_execute = s3._execute
 
-    def racing_put(bucket, key, data, length, content_type=None):
-        # Another run writes its record right after ours.
-        real_put(bucket, key, data, length, content_type)
-        other = json.loads(s3.buckets[bucket][key])
-        other["access_key"] = "COTHERRUNXXXXXXXXXXX"
-        s3.buckets[bucket][key] = json.dumps(other).encode()
-    s3.put_object = racing_put
+    def racing_execute(method, bucket, key, body=None, headers=None):
+        # Another run creates its record between our read and our conditional write.
+        other = dict(json.loads(body), access_key="COTHERRUNXXXXXXXXXXX")
+        s3.buckets.setdefault(bucket, {})[key] = json.dumps(other).encode()
+        return real_execute(method, bucket, key, body, headers)
+    s3._execute = racing_execute
     result = run(minio_collaborator, COLLAB, fakes, tmp_path)
-    assert result["failed"] and "another run is creating" in result["msg"]
-    assert not [c for c in admin.writes if c[0] == "user_add"]
+    assert result["failed"] and "another run created it" in result["msg"]
+    assert not [c for c in admin.writes if c[0] in ("user_add", "policy_add")]
+    assert json.loads(s3.buckets["s3share-admin"]["collaborators/chu-liege.json"])["access_key"] == \
+        "COTHERRUNXXXXXXXXXXX"
 
 
 def test_collaborator_credentials_point_to_the_public_endpoint(fakes, tmp_path):
