@@ -50,7 +50,8 @@ options:
   audit_log:
     description:
       - JSON-lines audit log. Each change and each refusal appends exactly one line holding the UTC
-        timestamp, the actor (E(SUDO_USER) under sudo, else the remote user), the module, the action,
+        timestamp, the actor (under sudo the user who ran sudo, from the sudo process's real uid; else the
+        login user; never an environment variable, which a caller could set), the module, the action,
         the target and the result. Secrets never appear in it. Appends are serialised with C(flock),
         so concurrent runs never interleave. Check-mode runs write nothing.
       - Set to an empty string to disable auditing (not recommended).

@@ -16,9 +16,9 @@ __metaclass__ = type
 
 import datetime
 import fcntl
-import getpass
 import json
 import os
+import pwd
 
 DEFAULT_AUDIT_LOG = "/opt/minio-admin/logs/actions.log"
 _REDACTED = "********"
@@ -32,15 +32,58 @@ def utc_timestamp(moment=None):
     return (moment or utc_now()).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def current_actor():
-    """The person behind the run: SUDO_USER under sudo, else the remote user."""
-    sudo_user = os.environ.get("SUDO_USER")
-    if sudo_user:
-        return sudo_user
+def _process(pid):
+    """(name, parent pid, real uid) of a process, from /proc; None when it cannot be read."""
     try:
-        return getpass.getuser()
-    except Exception:  # pylint: disable=broad-except
-        return "uid:%d" % os.getuid()
+        with open("/proc/%d/status" % pid, encoding="utf-8") as handle:
+            fields = dict(line.split(":", 1) for line in handle if ":" in line)
+        return fields["Name"].strip(), int(fields["PPid"]), int(fields["Uid"].split()[0])
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "uid:%d" % uid
+
+
+def current_actor():
+    """The person behind this run, from what the caller cannot set.
+
+    Never an environment variable (SUDO_USER can be set by anyone who runs a
+    command). In order:
+    1. under sudo, the real uid of the outermost sudo process among our
+       ancestors: sudo is set-uid root, so its real uid stays the invoking
+       user's, and only the kernel sets it;
+    2. the kernel's audit login uid (/proc/self/loginuid), set once at login
+       by pam_loginuid and inherited by every process of the session;
+    3. our own real uid.
+    """
+    pid, found = os.getppid(), None
+    for dummy in range(16):
+        info = _process(pid)
+        if info is None:
+            break
+        name, parent, uid = info
+        if name == "sudo":
+            found = uid
+        elif found is not None:
+            break
+        if parent <= 1:
+            break
+        pid = parent
+    if found is not None:
+        return _user_name(found)
+    try:
+        with open("/proc/self/loginuid", encoding="ascii") as handle:
+            loginuid = int(handle.read().strip())
+        if loginuid not in (-1, 4294967295):
+            return _user_name(loginuid)
+    except (OSError, ValueError):
+        pass
+    return _user_name(os.getuid())
 
 
 class AuditLog(object):

@@ -16,6 +16,10 @@ description:
     that need no account.
   - O(expires) is at most 7 days, the S3 limit. Longer shares are refused with a pointer to
     M(egid.s3share.minio_collaborator).
+  - "The objects are listed with the admin credentials, but the URLs are signed by O(signer_access_key) when it
+    is set: the role C(egid.s3share.minio_admin) creates a link identity that may only read the shareable
+    folders, so a URL never carries the root access key, and rotating that identity's secret revokes every
+    link at once. Without a signer the admin credentials sign (not recommended)."
   - Nothing changes on the server, so the module reports C(changed=false); each real run still appends
     one audit line naming the objects shared and the expiry (never the URLs, which are bearer secrets).
     In check mode it lists the objects it would share, without URLs.
@@ -48,6 +52,12 @@ options:
     description: Refuse to share more objects than this under O(prefix).
     type: int
     default: 1000
+  signer_access_key:
+    description: Access key of the identity that signs the URLs (the link identity of C(egid.s3share.minio_admin)).
+    type: str
+  signer_secret_key:
+    description: Its secret. Never logged nor returned.
+    type: str
 extends_documentation_fragment:
   - egid.s3share.minio
   - egid.s3share.minio.attributes
@@ -93,26 +103,15 @@ expires_at:
 """
 
 import datetime
-import re
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
 from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import format_time
 from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import ConnectionSettings
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import is_not_found, translate
+from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
-    PolicyError, normalize_prefix, validate_bucket_name,
+from ansible_collections.egid.s3share.plugins.module_utils._minio_share import (
+    ShareRefused, objects_to_share, parse_duration, sign_links, validate_share,
 )
-
-MAX_SECONDS = 7 * 24 * 3600
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(value):
-    match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", str(value))
-    if not match:
-        raise ValueError("invalid expires %r: use seconds or a unit such as 90m, 12h, 7d" % (value,))
-    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def main():
@@ -123,83 +122,39 @@ def main():
         expires=dict(type="str", default="7d"),
         public_endpoint=dict(type="str"),
         max_objects=dict(type="int", default=1000),
-    ), mutually_exclusive=[("object", "prefix")], required_one_of=[("object", "prefix")])
+        signer_access_key=dict(type="str", no_log=False),
+        signer_secret_key=dict(type="str", no_log=True),
+    ), mutually_exclusive=[("object", "prefix")], required_one_of=[("object", "prefix")],
+        required_together=[("signer_access_key", "signer_secret_key")])
     p = m.params
     bucket = p["bucket"]
     target = "bucket:%s/%s" % (bucket, p["object"] or p["prefix"])
     action = "share"
     try:
         seconds = parse_duration(p["expires"])
-    except ValueError as exc:
+        object_key, prefix = validate_share(bucket, p["object"], p["prefix"], p["records_bucket"])
+        public = ConnectionSettings(p["public_endpoint"], "x", "x") if p["public_endpoint"] else None
+    except (ShareRefused, ValueError) as exc:
         m.refuse(action, target, str(exc))
-    if seconds > MAX_SECONDS:
-        m.refuse(action, target, "Refusing to share for %s: presigned URLs last at most 7 days (the S3 limit); "
-                 "for longer access create an expiring account with egid.s3share.minio_collaborator" % p["expires"])
-    if seconds < 1:
-        m.refuse(action, target, "expires must be at least one second")
-    message = validate_bucket_name(bucket)
-    if message:
-        m.refuse(action, target, message)
-    if bucket == p["records_bucket"]:
-        m.refuse(action, target, "Refusing to share bucket %s: it holds the collaborator records" % bucket)
-    prefix = None
-    if p["prefix"] is not None:
-        try:
-            prefix = normalize_prefix(p["prefix"])
-        except PolicyError as exc:
-            m.refuse(action, target, str(exc))
-        if not prefix:
-            m.refuse(action, target, "Refusing to share the whole bucket %s: give the folder to share in prefix"
-                     % bucket)
-    else:
-        try:
-            folder, dummy, leaf = p["object"].rpartition("/")
-            if not folder or not normalize_prefix(folder) or not leaf or not leaf.strip():
-                raise PolicyError("an object key is a folder and a file name")
-            if any(ord(c) < 32 for c in leaf):
-                raise PolicyError("control characters")
-        except PolicyError as exc:
-            m.refuse(action, target, "invalid object key %r: %s" % (p["object"], exc))
-
-    objects = []
     try:
-        if p["object"] is not None:
-            try:
-                stat = m.s3.stat_object(bucket, p["object"])
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    m.refuse(action, target, "Failed to share %s/%s: no such object" % (bucket, p["object"]))
-                raise
-            objects.append({"object": p["object"], "size": stat.size})
-        else:
-            for obj in m.s3.list_objects(bucket, prefix=(prefix + "/") if prefix else None, recursive=True):
-                if obj.is_dir:
-                    continue
-                objects.append({"object": obj.object_name, "size": obj.size})
-                if len(objects) > p["max_objects"]:
-                    m.refuse(action, target, "Refusing to share more than max_objects=%d objects under %s/%s"
-                             % (p["max_objects"], bucket, prefix))
-            if not objects:
-                m.refuse(action, target, "Failed to share %s/%s: no object under that prefix" % (bucket, prefix))
-    except Exception as exc:  # pylint: disable=broad-except
-        if isinstance(exc, SystemExit):
-            raise
-        m.fail(translate("list the objects of", target, exc))
-
-    expires_at = format_time(utc_now() + datetime.timedelta(seconds=seconds))
-    if not m.check_mode:
-        signer = m.s3
-        if p["public_endpoint"]:
-            try:
-                public = ConnectionSettings(p["public_endpoint"], "x", "x")
-            except ValueError as exc:
-                m.refuse(action, target, str(exc))
-            signer = m.clients.s3_for(m.clients.settings.access_key, m.clients.settings.secret_key,
-                                      netloc=public.netloc, secure=public.secure)
-        for item in objects:
-            item["url"] = signer.presigned_get_object(bucket, item["object"],
-                                                      expires=datetime.timedelta(seconds=seconds))
-        m.audit.write(action, target, "shared", objects=[o["object"] for o in objects], expires_at=expires_at)
+        objects = objects_to_share(m.s3, bucket, object_key, prefix, p["max_objects"])
+    except ShareRefused as exc:
+        m.refuse(action, target, str(exc))
+    except MinioActionError as exc:
+        m.fail(exc)
+    settings = m.clients.settings
+    signer_key = p["signer_access_key"] or settings.access_key
+    if m.check_mode:
+        expires_at = format_time(utc_now() + datetime.timedelta(seconds=seconds))
+    else:
+        signer = m.clients.s3_for(signer_key, p["signer_secret_key"] or settings.secret_key,
+                                  netloc=public.netloc if public else None, secure=public.secure if public else None)
+        try:
+            expires_at = format_time(sign_links(signer, bucket, objects, seconds))
+        except MinioActionError as exc:
+            m.fail(exc, action, target)
+        m.audit.write(action, target, "shared", objects=[o["object"] for o in objects], expires_at=expires_at,
+                      signed_by=signer_key)
     m.exit(False, links=objects, expires_at=expires_at)
 
 

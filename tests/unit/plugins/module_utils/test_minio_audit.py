@@ -42,11 +42,19 @@ def test_check_mode_writes_nothing(tmp_path):
     assert not path.exists() and len(log.records) == 1
 
 
-def test_actor_is_sudo_user(monkeypatch):
-    monkeypatch.setenv("SUDO_USER", "sgressier")
-    assert current_actor() == "sgressier"
-    monkeypatch.delenv("SUDO_USER")
-    assert current_actor()
+def test_actor_ignores_what_the_caller_can_set(monkeypatch):
+    """SUDO_USER is an ordinary environment variable: anyone can set it, so it never names the actor."""
+    import pwd
+    monkeypatch.setenv("SUDO_USER", "someone-else")
+    monkeypatch.setenv("LOGNAME", "someone-else")
+    monkeypatch.setenv("USER", "someone-else")
+    actor = current_actor()
+    assert actor != "someone-else"
+    # Not under sudo here: the kernel's login uid, else our real uid.
+    with open("/proc/self/loginuid") as handle:
+        loginuid = int(handle.read())
+    expected = os.getuid() if loginuid in (-1, 4294967295) else loginuid
+    assert actor == pwd.getpwuid(expected).pw_name
 
 
 def _writer(path, index):

@@ -1,0 +1,466 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The s3share command: what bioinformaticians run on the server through sudo.
+
+Installed by the egid.s3share.minio_admin role as /usr/local/sbin/s3share (a
+launcher that runs main() with the admin venv's Python and the installed
+collection). It replaces the lab's create_collab_user.sh and
+create_minio_user.sh, on the same module_utils as the modules:
+
+  s3share collab add <collab> <bucket> <path> <days> [--read-write] [--check]
+  s3share collab list | show <collab> | extend <collab> <days> | revoke <collab>
+  s3share share <bucket>/<path> [--days N]
+  s3share user add <name> <bucket>          (admins only)
+  s3share audit [--since TIME] [--limit N]  (admins only)
+  s3share whoami
+
+The MinIO root credentials stay in the root-only admin.json; the caller
+never sees them. Who may do what is decided here, from the root-owned
+delegations.json, for the person behind sudo (see _minio_audit.current_actor):
+sudoers only lets the delegated groups run the command. Every run writes one
+audit line, refusals included.
+
+Exit codes: 0 done, 1 failed (server or configuration), 2 invalid arguments,
+3 refused (not allowed, or against the rules).
+
+No Ansible import.
+"""
+
+import argparse
+import datetime
+import json
+import re
+import sys
+
+from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import (
+    AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+    Collaborators, CollaboratorRefused, CollaboratorStore, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
+    format_time, generate_secret_key, parse_time, record_view, validate_record,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (
+    ConnectionSettings, create_clients,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+    IamState, ensure_policy, ensure_user_present,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+    PolicyError, normalize_prefix, template_policy, validate_bucket_name,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._minio_share import (
+    ShareRefused, objects_to_share, sign_links, validate_share,
+)
+from ansible_collections.egid.s3share.plugins.module_utils._s3share_delegation import (
+    Caller, NotAllowed, groups_of, load_delegations,
+)
+
+DEFAULT_CONFIG = "/opt/minio-admin/etc/admin.json"
+DEFAULT_DELEGATIONS = "/opt/minio-admin/etc/delegations.json"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+_DAYS_RE = re.compile(r"[1-9][0-9]{0,3}")
+_USER_RE = re.compile(r"[a-z][a-z0-9._-]{1,30}[a-z0-9]")
+
+LAB_SCRIPTS = """the lab's scripts:
+  create_collab_user.sh <collab> <bucket> <path> <days>  ->  s3share collab add <collab> <bucket> <path> <days>
+  create_minio_user.sh <user> <bucket>                   ->  s3share user add <user> <bucket>
+  mc share download --expire 72h nectar/<bucket>/<path>  ->  s3share share <bucket>/<path> --days 3
+  grep ... /opt/minio-admin/logs/actions.log             ->  s3share audit --since 2026-11-01
+
+exit codes: 0 done, 1 failed, 2 invalid arguments, 3 refused"""
+
+
+class Usage(ValueError):
+    """Invalid arguments (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so that a usage error is audited too."""
+
+    def error(self, message):
+        raise Usage(message)
+
+
+def _days(value):
+    if not isinstance(value, str) or not _DAYS_RE.fullmatch(value):
+        raise argparse.ArgumentTypeError("invalid number of days %r: a whole number from 1" % (value,))
+    return int(value)
+
+
+def _name(value):
+    if not NAME_RE.fullmatch(value):
+        raise argparse.ArgumentTypeError("invalid collaborator name %r: 3-40 characters, a-z, 0-9 and '-'"
+                                         % (value,))
+    return value
+
+
+def _bucket(value):
+    message = validate_bucket_name(value)
+    if message:
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def _path(value):
+    try:
+        prefix = normalize_prefix(value)
+    except PolicyError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+    if not prefix:
+        raise argparse.ArgumentTypeError("a folder is required, never a whole bucket")
+    return prefix
+
+
+def _target(value):
+    bucket, sep, path = value.partition("/")
+    if not sep:
+        raise argparse.ArgumentTypeError("expected <bucket>/<path>, got %r" % (value,))
+    return _bucket(bucket), _path(path)
+
+
+def _user(value):
+    if not _USER_RE.fullmatch(value):
+        raise argparse.ArgumentTypeError("invalid user name %r" % (value,))
+    return value
+
+
+def _time(value):
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def build_parser():
+    parser = _Parser(prog="s3share", allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="Share results from nectar's S3 service without the MinIO root key.",
+                     epilog=LAB_SCRIPTS)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    collab = commands.add_parser("collab", help="expiring accounts of external collaborators", allow_abbrev=False)
+    verbs = collab.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    verbs.required = True
+    add = verbs.add_parser("add", help="read-only account on <bucket>/<path> for <days> (create_collab_user.sh)",
+                           allow_abbrev=False)
+    add.add_argument("collab", type=_name)
+    add.add_argument("bucket", type=_bucket)
+    add.add_argument("path", type=_path)
+    add.add_argument("days", type=_days)
+    add.add_argument("--read-write", action="store_true", help="also upload and delete in the folder")
+    add.add_argument("--check", action="store_true", help="say what would be done, change nothing")
+    verbs.add_parser("list", help="the collaborators you may see", allow_abbrev=False)
+    for verb, text in (("show", "one collaborator"), ("revoke", "remove the account now")):
+        sub = verbs.add_parser(verb, help=text, allow_abbrev=False)
+        sub.add_argument("collab", type=_name)
+        sub.add_argument("--check", action="store_true", help="change nothing") if verb == "revoke" else None
+    extend = verbs.add_parser("extend", help="set the expiry to <days> from now", allow_abbrev=False)
+    extend.add_argument("collab", type=_name)
+    extend.add_argument("days", type=_days)
+    extend.add_argument("--check", action="store_true", help="change nothing")
+
+    share = commands.add_parser("share", help="presigned links (7 days at most) to an object or a folder",
+                                allow_abbrev=False)
+    share.add_argument("target", type=_target, metavar="<bucket>/<path>")
+    share.add_argument("--days", type=_days, default=7)
+
+    user = commands.add_parser("user", help="internal accounts (admins only)", allow_abbrev=False)
+    user_verbs = user.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    user_verbs.required = True
+    user_add = user_verbs.add_parser("add", help="read-write account on one bucket (create_minio_user.sh)",
+                                     allow_abbrev=False)
+    user_add.add_argument("name", type=_user)
+    user_add.add_argument("bucket", type=_bucket)
+
+    audit = commands.add_parser("audit", help="read the audit log (admins only)", allow_abbrev=False)
+    audit.add_argument("--since", type=_time)
+    audit.add_argument("--limit", type=_days, default=100)
+
+    commands.add_parser("whoami", help="who you are here and what you may share", allow_abbrev=False)
+    return parser
+
+
+class Session(object):
+    """One run: the configuration, the caller, the audit log and (lazily) the MinIO clients."""
+
+    def __init__(self, config_path, delegations_path, actor):
+        with open(config_path, encoding="utf-8") as handle:
+            config = json.load(handle)
+        self.config = config
+        self.settings = ConnectionSettings(
+            endpoint=config.get("endpoint"), access_key=config.get("access_key"),
+            secret_key=config.get("secret_key"), ca_path=config.get("ca_path") or None,
+            validate_certs=bool(config.get("validate_certs", True)), region=config.get("region"))
+        self.public_url = (config.get("public_endpoint") or self.settings.url).rstrip("/")
+        self.records_bucket = config.get("records_bucket") or DEFAULT_RECORDS_BUCKET
+        self.audit = AuditLog(config.get("audit_log") or DEFAULT_AUDIT_LOG, "s3share", actor=actor,
+                              secrets=[self.settings.secret_key, config.get("links_secret_key")])
+        try:
+            admin_groups, delegations = load_delegations(delegations_path)
+        except FileNotFoundError:
+            admin_groups, delegations = [], []
+        self.caller = Caller(actor, groups_of(actor), admin_groups, delegations)
+        self._clients = None
+
+    @property
+    def clients(self):
+        if self._clients is None:
+            self._clients = create_clients(self.settings)
+        return self._clients
+
+    def collaborators(self, check_mode=False):
+        return Collaborators(IamState(self.clients.admin), self.clients.s3,
+                             CollaboratorStore(self.clients.s3, self.records_bucket), self.caller.name,
+                             check_mode=check_mode, on_secret=self.audit.add_secret)
+
+    def record(self, manager, name, what):
+        """The record of a collaborator the caller may act on."""
+        record = manager.store.get(name)
+        if record is None:
+            raise CollaboratorRefused("no collaborator named %s" % name)
+        validate_record(name, record)
+        self.caller.check_scope(record["bucket"], record["prefix"], what)
+        return record
+
+
+# ------------------------------------------------------------------ verbs
+def _collab_add(session, args):
+    caller = session.caller
+    caller.check_collaborator(args.bucket, args.path, args.days, args.read_write)
+    manager = session.collaborators(check_mode=args.check)
+    existing = manager.store.get(args.collab)
+    if existing is not None:
+        validate_record(args.collab, existing)
+        caller.check_scope(existing["bucket"], existing["prefix"], "change collaborator %s" % args.collab)
+        if (existing["bucket"], existing["prefix"]) != (args.bucket, args.path):
+            raise CollaboratorRefused("collaborator %s already exists on %s/%s/ until %s; revoke it first or "
+                                      "choose another name" % (args.collab, existing["bucket"],
+                                                               existing["prefix"], existing["expires_at"]))
+    access = "read-write" if args.read_write else "read-only"
+    outcome = manager.ensure_present(args.collab, args.bucket, args.path, access, days=args.days,
+                                     max_days=max(args.days, 1), root_user=session.settings.access_key)
+    result = {"changed": outcome.changed, "check": args.check, "collaborator": record_view(outcome.record)}
+    if outcome.credentials:
+        result["credentials"] = dict(outcome.credentials, endpoint=session.public_url)
+    details = dict(bucket=args.bucket, prefix=args.path, access=access,
+                   access_key=outcome.record.get("access_key"), expires_at=outcome.record["expires_at"])
+    return "create_collaborator" if existing is None else "set_collaborator", "collaborator:%s" % args.collab, \
+        result, details
+
+
+def _collab_list(session, args):
+    manager = session.collaborators(check_mode=True)
+    shown, unreadable = [], []
+    for name in manager.store.names():
+        try:
+            record = manager.store.get(name)
+            validate_record(name, record)
+        except RecordError as exc:
+            if session.caller.is_admin:
+                unreadable.append({"name": name, "reason": str(exc)})
+            continue
+        if session.caller.may_read(record["bucket"], record["prefix"]):
+            shown.append(record_view(record))
+    result = {"changed": False, "collaborators": shown}
+    if unreadable:
+        result["unreadable"] = unreadable
+    return "list_collaborators", "collaborators", result, {"count": len(shown)}
+
+
+def _collab_show(session, args):
+    manager = session.collaborators(check_mode=True)
+    record = session.record(manager, args.collab, "see collaborator %s" % args.collab)
+    view = record_view(record)
+    user = manager.iam.user(record["access_key"])
+    view["user_status"] = user["status"] if user else "missing"
+    view["access_keys"] = manager.collaborator_access_keys([record]).get(args.collab, [])
+    return "show_collaborator", "collaborator:%s" % args.collab, {"changed": False, "collaborator": view}, {}
+
+
+def _collab_extend(session, args):
+    manager = session.collaborators(check_mode=args.check)
+    record = session.record(manager, args.collab, "extend collaborator %s" % args.collab)
+    longest = session.caller.check_collaborator(record["bucket"], record["prefix"], args.days,
+                                                record["access"] == "read-write")
+    until = format_time(utc_now() + datetime.timedelta(days=args.days))
+    outcome = manager.ensure_present(args.collab, record["bucket"], record["prefix"], record["access"],
+                                     expires_at=until, max_days=longest, root_user=session.settings.access_key)
+    result = {"changed": outcome.changed, "check": args.check, "collaborator": record_view(outcome.record)}
+    return "set_collaborator", "collaborator:%s" % args.collab, result, \
+        {"expires_at": until, "previous_expires_at": record["expires_at"]}
+
+
+def _collab_revoke(session, args):
+    manager = session.collaborators(check_mode=args.check)
+    record = session.record(manager, args.collab, "revoke collaborator %s" % args.collab)
+    outcome = manager.ensure_absent(args.collab)
+    return "remove_collaborator", "collaborator:%s" % args.collab, \
+        {"changed": outcome.changed, "check": args.check, "collaborator": {"name": args.collab, "state": "absent"}}, \
+        {"access_key": record["access_key"], "bucket": record["bucket"], "prefix": record["prefix"]}
+
+
+def _share(session, args):
+    bucket, path = args.target
+    s3 = session.clients.s3
+    try:
+        s3.stat_object(bucket, path)
+        object_key, prefix = validate_share(bucket, path, None, session.records_bucket)
+        folder = path.rpartition("/")[0]
+    except ShareRefused:
+        raise
+    except Exception:  # pylint: disable=broad-except
+        # Not an object: a folder (or nothing, which objects_to_share refuses).
+        object_key, prefix = validate_share(bucket, None, path, session.records_bucket)
+        folder = prefix
+    session.caller.check_link(bucket, folder, args.days)
+    key, secret = session.config.get("links_access_key"), session.config.get("links_secret_key")
+    if not key or not secret:
+        raise ShareRefused("no link identity is configured on this server (minio_admin_links_secret_key); links "
+                           "are never signed with the root key")
+    objects = objects_to_share(s3, bucket, object_key, prefix)
+    public = ConnectionSettings(session.public_url, "x", "x")
+    signer = session.clients.s3_for(key, secret, netloc=public.netloc, secure=public.secure)
+    expires_at = format_time(sign_links(signer, bucket, objects, args.days * 86400))
+    return "share", "bucket:%s/%s" % (bucket, path), {"changed": False, "links": objects, "expires_at": expires_at}, \
+        {"objects": [o["object"] for o in objects], "expires_at": expires_at, "signed_by": key}
+
+
+def _user_add(session, args):
+    session.caller.require_admin("user add")
+    iam = IamState(session.clients.admin)
+    if not session.clients.s3.bucket_exists(args.bucket):
+        raise CollaboratorRefused("bucket %s does not exist" % args.bucket)
+    if args.name == session.settings.access_key or args.name.startswith("collab-"):
+        raise CollaboratorRefused("the name %s is reserved" % args.name)
+    policy = "rw-%s" % args.bucket
+    ensure_policy(iam, policy, template_policy("read-write", args.bucket), False)
+    exists = iam.user(args.name) is not None
+    secret = None if exists else generate_secret_key()
+    if secret:
+        session.audit.add_secret(secret)
+    changed = ensure_user_present(iam, args.name, secret, policies=[policy], policies_mode="present")
+    result = {"changed": changed, "user": {"name": args.name, "policies": iam.user(args.name)["policies"]}}
+    if secret:
+        result["credentials"] = {"access_key": args.name, "secret_key": secret, "endpoint": session.public_url}
+    return "create_user" if not exists else "set_user", "user:%s" % args.name, result, {"policies": [policy]}
+
+
+def _audit(session, args):
+    session.caller.require_admin("audit")
+    lines = []
+    with open(session.audit.path, encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if args.since and parse_time(entry.get("timestamp", "1970-01-01")) < args.since:
+                continue
+            lines.append(entry)
+    return "read_audit", "audit", {"changed": False, "entries": lines[-args.limit:]}, {"count": len(lines)}
+
+
+def _whoami(session, args):
+    caller = session.caller
+    return "whoami", "caller", {"changed": False, "user": caller.name, "admin": caller.is_admin,
+                                "delegations": [d.as_dict() for d in caller.delegations]}, {}
+
+
+VERBS = {("collab", "add"): _collab_add, ("collab", "list"): _collab_list, ("collab", "show"): _collab_show,
+         ("collab", "extend"): _collab_extend, ("collab", "revoke"): _collab_revoke, ("share", None): _share,
+         ("user", "add"): _user_add, ("audit", None): _audit, ("whoami", None): _whoami}
+
+
+# ------------------------------------------------------------------ output
+def _human(result):
+    lines = []
+    if "credentials" in result:
+        creds = result["credentials"]
+        lines += ["Endpoint:   %s" % creds["endpoint"], "Access key: %s" % creds["access_key"],
+                  "Secret key: %s" % creds["secret_key"],
+                  "Send the access key by e-mail and the secret key by SMS, never on the same channel."]
+    if "collaborator" in result and result["collaborator"].get("state") == "present":
+        c = result["collaborator"]
+        lines.append("%s: %s on %s/%s/ until %s%s" % (c["name"], c.get("access"), c.get("bucket"), c.get("prefix"),
+                                                      c.get("expires_at"), " (expired)" if c.get("expired") else ""))
+    for c in result.get("collaborators", []):
+        lines.append("%-24s %-10s %s/%s/ until %s%s" % (c["name"], c["access"], c["bucket"], c["prefix"],
+                                                         c["expires_at"], " (expired)" if c["expired"] else ""))
+    for link in result.get("links", []):
+        lines += ["%s (%d bytes)" % (link["object"], link["size"]), "  %s" % link["url"]]
+    for entry in result.get("entries", []):
+        lines.append(json.dumps(entry, sort_keys=True))
+    if "delegations" in result:
+        lines.append("%s%s" % (result["user"], " (admin)" if result["admin"] else ""))
+        for d in result["delegations"]:
+            lines.append("  group %s: %s under %s, accounts up to %d days%s, links up to %d days" % (
+                d["group"], ", ".join(d["buckets"]), ", ".join(d["path_roots"]), d["max_days"],
+                " (read-write allowed)" if d["read_write"] else "", d["link_max_days"]))
+    if result.get("check"):
+        lines.append("check mode: nothing was changed")
+    elif not lines or ("changed" in result and not result["changed"] and "collaborator" in result
+                       and not result.get("collaborators")):
+        lines.append("nothing to change")
+    return "\n".join(lines)
+
+
+def main(argv=None, config_path=DEFAULT_CONFIG, delegations_path=DEFAULT_DELEGATIONS, out=None, err=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = out or sys.stdout, err or sys.stderr
+    # --json is accepted anywhere on the line (sudo -n s3share collab add ... --json).
+    end = argv.index("--") if "--" in argv else len(argv)
+    want_json = "--json" in argv[:end]
+    argv = [a for a in argv[:end] if a != "--json"] + argv[end:]
+    actor = current_actor()
+
+    def report(code, message, refused=False):
+        if want_json:
+            out.write(json.dumps({"failed": True, "refused": refused, "msg": message}, sort_keys=True) + "\n")
+        else:
+            err.write("s3share: %s\n" % message)
+        return code
+
+    if argv in (["-h"], ["--help"]) or not argv:
+        out.write(build_parser().format_help())
+        return EXIT_OK if argv else EXIT_USAGE
+    if "-h" in argv or "--help" in argv:
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            pass
+        except Usage as exc:
+            return report(EXIT_USAGE, str(exc), refused=True)
+        return EXIT_OK
+    try:
+        session = Session(config_path, delegations_path, actor)
+    except PermissionError:
+        return report(EXIT_FAILED, "cannot read the server settings: run it through sudo "
+                      "(sudo -n /usr/local/sbin/s3share ...)")
+    except (OSError, ValueError) as exc:
+        return report(EXIT_FAILED, "cannot read the server settings: %s" % exc)
+    try:
+        args = build_parser().parse_args(argv)
+    except Usage as exc:
+        session.audit.write("usage", "s3share", "refused", reason=str(exc), argv=argv)
+        return report(EXIT_USAGE, str(exc), refused=True)
+    action, target = "%s %s" % (args.command, getattr(args, "verb", "") or ""), "s3share"
+    try:
+        session.caller.require_any()
+        action, target, result, details = VERBS[(args.command, getattr(args, "verb", None))](session, args)
+    except (NotAllowed, CollaboratorRefused, RecordError, ShareRefused) as exc:
+        session.audit.write(action.strip().replace(" ", "_"), target, "refused", reason=str(exc), argv=argv)
+        return report(EXIT_REFUSED, str(exc), refused=True)
+    except (MinioActionError, OSError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        session.audit.write(action.strip().replace(" ", "_"), target, "failed", reason=message, argv=argv)
+        return report(EXIT_FAILED, message)
+    if result.get("check"):
+        outcome = "checked"
+    else:
+        outcome = "changed" if result.get("changed") else ("shared" if action == "share" else "ok")
+    session.audit.write(action, target, outcome, **details)
+    out.write((json.dumps(result, sort_keys=True) if want_json else _human(result)) + "\n")
+    return EXIT_OK

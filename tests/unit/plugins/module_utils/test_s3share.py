@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The s3share command's argument validation and delegation decisions.
+
+These decisions are made before any MinIO call, so the tests run main() with
+a settings file pointing at an address where nothing listens: a test that
+reached the server would fail. The caller's identity (normally read from the
+sudo process) is the one seam replaced here; the real sudo path is tested on a
+container (tests/integration/minio/test_s3share_sudo.py).
+"""
+
+import io
+import json
+import os
+import sys
+from unittest import mock
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.join(_REPO, '.collections'))
+
+from ansible_collections.egid.s3share.plugins.module_utils import _s3share_cli as cli  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._s3share_delegation import (  # noqa: E402
+    Caller, NotAllowed, parse_delegations,
+)
+
+DELEGATIONS = {"admin_groups": ["s3share-admins"], "delegations": [
+    {"group": "bioinfo-ligan", "buckets": ["ligan"], "path_roots": ["results/"], "max_days": 30,
+     "read_write": False, "link_max_days": 7},
+    {"group": "impact-rw", "buckets": ["impact-pm"], "max_days": 10, "read_write": True, "link_max_days": 3},
+]}
+
+
+def caller(name, groups):
+    admin_groups, delegations = parse_delegations(DELEGATIONS)
+    return Caller(name, groups, admin_groups, delegations)
+
+
+# --------------------------------------------------------------------------- delegation decisions
+def test_delegated_group_shares_under_its_roots_only():
+    sg = caller("sgressier", {"bioinfo-ligan"})
+    assert sg.check_collaborator("ligan", "results/chu-liege", 30, False) == 30
+    assert sg.may_read("ligan", "results/chu-liege/run1")
+    for bucket, prefix in (("impact-pm", "results/x"), ("ligan", "raw/x"), ("ligan", "results"),
+                           ("ligan", "resultsX/x")):
+        with pytest.raises(NotAllowed):
+            sg.check_collaborator(bucket, prefix, 1, False)
+
+
+@pytest.mark.parametrize("days,rw,message", [
+    (31, False, "more than the 30 days"),
+    (1, True, "may not give read-write"),
+])
+def test_delegated_limits(days, rw, message):
+    with pytest.raises(NotAllowed, match=message):
+        caller("sgressier", {"bioinfo-ligan"}).check_collaborator("ligan", "results/p", days, rw)
+
+
+def test_read_write_group_and_link_limits():
+    rw = caller("ana", {"impact-rw"})
+    assert rw.check_collaborator("impact-pm", "results/p", 10, True) == 10
+    rw.check_link("impact-pm", "results/p", 3)
+    with pytest.raises(NotAllowed, match="at most 3 days"):
+        rw.check_link("impact-pm", "results/p", 4)
+
+
+def test_admins_and_outsiders():
+    assert caller("root", set()).is_admin and caller("alice", {"s3share-admins"}).is_admin
+    outsider = caller("eve", {"users"})
+    with pytest.raises(NotAllowed, match="no group"):
+        outsider.require_any()
+    with pytest.raises(NotAllowed, match="admins only"):
+        caller("sgressier", {"bioinfo-ligan"}).require_admin("audit")
+
+
+@pytest.mark.parametrize("document,message", [
+    ({"delegations": [{"group": "g", "buckets": []}]}, "buckets"),
+    ({"delegations": [{"group": "g", "buckets": ["ligan"], "path_roots": ["../x"]}]}, "'..'"),
+    ({"delegations": [{"group": "g", "buckets": ["ligan"], "path_roots": [""]}]}, "whole bucket"),
+    ({"delegations": [{"group": "g", "buckets": ["ligan"], "link_max_days": 8}]}, "link_max_days"),
+    ({"delegations": [{"buckets": ["ligan"]}]}, "group name"),
+    ({"admin_groups": "wheel"}, "admin_groups"),
+])
+def test_malformed_delegation_files_are_refused(document, message):
+    with pytest.raises(ValueError, match=message):
+        parse_delegations(document)
+
+
+# --------------------------------------------------------------------------- the command
+@pytest.fixture()
+def server_files(tmp_path):
+    config = tmp_path / "admin.json"
+    # Port 9 on loopback: nothing answers, so any test that reached MinIO would fail.
+    config.write_text(json.dumps({"endpoint": "https://127.0.0.1:9", "access_key": "rootadmin",
+                                  "secret_key": "Root'Secret\" $x\\ ", "audit_log": str(tmp_path / "actions.log"),
+                                  "records_bucket": "s3share-admin"}))
+    delegations = tmp_path / "delegations.json"
+    delegations.write_text(json.dumps(DELEGATIONS))
+    return config, delegations, tmp_path / "actions.log"
+
+
+def run_as(user, groups, argv, files):
+    config, delegations, dummy = files
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.object(cli, "current_actor", lambda: user), mock.patch.object(cli, "groups_of",
+                                                                                 lambda name: set(groups)):
+        code = cli.main(argv, config_path=str(config), delegations_path=str(delegations), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def audit_lines(files):
+    return [json.loads(line) for line in files[2].read_text().splitlines()]
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["collab", "add", "chu-liege", "impact-pm", "results/x", "5"], 3, "may not share on impact-pm"),
+    (["collab", "add", "chu-liege", "ligan", "raw/x", "5"], 3, "may not share on ligan/raw/x"),
+    (["collab", "add", "chu-liege", "ligan", "results/x", "31"], 3, "more than the 30 days"),
+    (["collab", "add", "chu-liege", "ligan", "results/x", "5", "--read-write"], 3, "may not give read-write"),
+    (["user", "add", "bob", "ligan"], 3, "admins only"),
+    (["audit"], 3, "admins only"),
+    (["share", "impact-pm/results/x", "--days", "2"], 3, "may not share links on impact-pm"),
+    (["collab", "add", "chu-liege", "ligan", "results/x", "5", "--endpoint=https://evil:9000"], 2,
+     "unrecognized arguments"),
+    (["--endpoint", "https://evil:9000", "collab", "list"], 2, "invalid choice"),
+    (["collab", "add", "chu-liege", "ligan", "results/../other", "5"], 2, "'..'"),
+    (["collab", "add", "chu-liege\n", "ligan", "results/x", "5"], 2, "invalid collaborator name"),
+    (["collab", "add", "chu-liege", "ligan", "results/x\n", "5"], 2, "only letters"),
+    (["collab", "add", "chu-liege", "ligan", "results/x", "5\n"], 2, "invalid number of days"),
+    (["collab", "add", "--", "--json", "ligan", "results/x", "5"], 2, "invalid collaborator name"),
+    (["collab", "add", "chu-liege", "ligan", "/results/x", "5"], 2, "must not start with '/'"),
+    (["collab", "add", "chu-liege", "Ligan", "results/x", "5"], 2, "invalid bucket name"),
+    (["collab", "add", "chu-liege", "ligan", "results/*", "5"], 2, "wildcards"),
+    (["share", "ligan", "--days", "2"], 2, "expected <bucket>/<path>"),
+    (["share", "ligan/results/x", "--days", "0"], 2, "invalid number of days"),
+    (["shell"], 2, "invalid choice"),
+])
+def test_refusals_before_any_server_call(server_files, argv, code, message):
+    got, out, err = run_as("sgressier", {"bioinfo-ligan"}, ["--json"] + argv, server_files)
+    result = json.loads(out)
+    assert got == code and result["failed"] and message in result["msg"], (got, out)
+    lines = audit_lines(server_files)
+    assert len(lines) == 1 and lines[0]["result"] == "refused" and lines[0]["actor"] == "sgressier"
+    assert "Root'Secret" not in server_files[2].read_text()
+
+
+def test_outsider_is_refused_and_audited(server_files):
+    code, out, err = run_as("eve", {"users"}, ["collab", "list"], server_files)
+    assert code == 3 and "no group that may use s3share" in err
+    assert audit_lines(server_files)[0]["actor"] == "eve"
+
+
+def test_whoami_and_help(server_files):
+    code, out, err = run_as("sgressier", {"bioinfo-ligan"}, ["whoami", "--json"], server_files)
+    result = json.loads(out)
+    assert code == 0 and result["user"] == "sgressier" and not result["admin"]
+    assert [d["group"] for d in result["delegations"]] == ["bioinfo-ligan"]
+    code, out, err = run_as("sgressier", {"bioinfo-ligan"}, ["--help"], server_files)
+    assert code == 0 and "create_collab_user.sh" in out and "exit codes" in out
+
+
+def test_unreadable_settings_say_to_use_sudo(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    config = tmp_path / "admin.json"
+    config.write_text("{}")
+    config.chmod(0o000)
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")  # the container test checks it as a real user
+    code = cli.main(["collab", "list"], config_path=str(config), delegations_path="/nonexistent", out=out, err=err)
+    assert code == 1 and "through sudo" in err.getvalue()
