@@ -260,3 +260,32 @@ def policies_equal(left, right):
 
 def canonical_json(policy):
     return json.dumps(normalize_policy(policy), sort_keys=True, separators=(",", ":"))
+
+
+def link_signer_policy(paths):
+    """The policy of the identity that signs presigned links: read the given folders, nothing else.
+
+    paths: "<bucket>/<folder>/" strings. A presigned URL carries the signer's
+    rights, so the signer may only GetObject in the shareable folders (no
+    listing, no versions), and, like a collaborator, can mint nothing.
+    """
+    resources = []
+    for path in sorted(set(paths)):
+        bucket, sep, folder = str(path).partition("/")
+        message = validate_bucket_name(bucket)
+        if message or not sep:
+            raise PolicyError("invalid link path %r: expected <bucket>/<folder>/" % (path,))
+        folder = normalize_prefix(folder)
+        if not folder:
+            raise PolicyError("invalid link path %r: links are never signed for a whole bucket" % (path,))
+        resources.append(_arn(bucket, folder + "/*"))
+    if not resources:
+        raise PolicyError("the link identity needs at least one folder to read")
+    return {"Version": POLICY_VERSION, "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": resources},
+        {"Effect": "Deny", "Action": ["admin:*"]},
+        {"Effect": "Deny", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringEquals": {"aws:principaltype": ["AssumedRole"]}}},
+        {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+    ]}

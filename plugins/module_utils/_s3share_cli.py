@@ -166,6 +166,8 @@ def build_parser():
                                 allow_abbrev=False)
     share.add_argument("target", type=_target, metavar="<bucket>/<path>")
     share.add_argument("--days", type=_days, default=7)
+    share.add_argument("--check", action="store_true",
+                       help="only say whether you may share there (the folder need not exist yet)")
 
     user = commands.add_parser("user", help="internal accounts (admins only)", allow_abbrev=False)
     user_verbs = user.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
@@ -304,6 +306,10 @@ def _collab_revoke(session, args):
 
 def _share(session, args):
     bucket, path = args.target
+    if args.check:
+        validate_share(bucket, None, path, session.records_bucket)
+        session.caller.check_link(bucket, path, args.days)
+        return "share", "bucket:%s/%s" % (bucket, path), {"changed": False, "check": True}, {"days": args.days}
     s3 = session.clients.s3
     try:
         s3.stat_object(bucket, path)
