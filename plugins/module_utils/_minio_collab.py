@@ -59,6 +59,7 @@ SECRET_ALPHABET = string.ascii_letters + string.digits
 ACCESS_LEVELS = ("read-only", "read-write")
 # A record still "creating" after this long belongs to a run that died.
 STALE_CREATION = datetime.timedelta(minutes=10)
+_RACE = "another run created it a moment ago; run again to see it (nothing was changed by this run)"
 
 
 class CollaboratorRefused(ValueError):
@@ -367,6 +368,9 @@ class Collaborators(object):
             if self.iam.user(name) is not None:
                 raise CollaboratorRefused("the name collides with the internal user %s" % name)
             if self.iam.policy(policy_name(name)) is not None:
+                if self.store.get(name) is not None:
+                    # Another first run created the record, then the policy, since we read.
+                    raise MinioActionError("create", "collaborator %s" % name, _RACE)
                 raise CollaboratorRefused("policy %s exists but is not managed as a collaborator (no record); "
                                           "remove it or run the sweep with orphans=remove" % policy_name(name))
         try:
@@ -402,9 +406,7 @@ class Collaborators(object):
         self.on_secret(secret_key)
         wanted.update(access_key=access_key, status="creating")
         if not self.store.create(wanted):
-            raise MinioActionError("create", "collaborator %s" % name,
-                                   "another run created it a moment ago; run again to see it (nothing was changed "
-                                   "by this run)")
+            raise MinioActionError("create", "collaborator %s" % name, _RACE)
         try:
             ensure_policy(self.iam, wanted["policy"], collaborator_policy(access, bucket, prefix, expires), False)
             call("create", "user %s (collaborator %s)" % (access_key, name), self.iam.admin.user_add,
@@ -700,6 +702,14 @@ def _orphans(collaborators, policies, result, remove, audit_line):
             continue
         entry = {"name": name, "problem": kind, "users": sorted(by_policy.get(name, []))}
         try:
+            # The lists above were read at different moments: a collaborator being created now (its
+            # record comes first, then its policy) is not an orphan.
+            record = store.get(name)
+            if kind == "no record" and record is not None:
+                continue
+            if kind == "no policy" and record is not None and record.get("status") == "creating" and \
+                    collaborators.now - parse_time(record.get("created_at") or "1970-01-01") < STALE_CREATION:
+                continue
             if remove:
                 collaborators.ensure_absent(name, action="remove_orphan")
                 entry["removed"] = True
