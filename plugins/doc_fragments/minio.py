@@ -58,7 +58,7 @@ options:
       - If not set, E(MINIO_AUDIT_LOG) is used.
       - The playbooks pass the C(egid.s3share.minio_admin) role's O(audit_log) and O(records_bucket) settings
         (C(minio_admin_audit_log), C(minio_admin_records_bucket)) through C(module_defaults), and the role
-        writes the same two values into the server's C(admin.json) for the sweep: one setting for all.
+        writes the same two values into the server's C(admin.json) for the sweep, so all of them share one setting.
     type: path
     default: /opt/minio-admin/logs/actions.log
   records_bucket:

@@ -585,9 +585,9 @@ class Collaborators(object):
             user = self.iam.user(access_key)
             others = [p for p in (user["policies"] if user else []) if p != pname]
             if others or (user and user.get("member_of")):
+                held = others + list(user.get("member_of") or [])
                 raise CollaboratorRefused("user %s also holds %s: it is not only collaborator %s, so it is left "
-                                          "alone" % (access_key, ", ".join(others + list(user.get("member_of")
-                                                                                          or [])), name))
+                                          "alone" % (access_key, ", ".join(held), name))
         return sorted(candidates)
 
     # ---------------------------------------------------------------- reading

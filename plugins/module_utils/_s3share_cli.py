@@ -393,8 +393,9 @@ def _human(result):
         lines.append("%s: %s on %s/%s/ until %s%s" % (c["name"], c.get("access"), c.get("bucket"), c.get("prefix"),
                                                       c.get("expires_at"), " (expired)" if c.get("expired") else ""))
     for c in result.get("collaborators", []):
+        expired = " (expired)" if c["expired"] else ""
         lines.append("%-24s %-10s %s/%s/ until %s%s" % (c["name"], c["access"], c["bucket"], c["prefix"],
-                                                         c["expires_at"], " (expired)" if c["expired"] else ""))
+                                                        c["expires_at"], expired))
     for link in result.get("links", []):
         lines += ["%s (%d bytes)" % (link["object"], link["size"]), "  %s" % link["url"]]
     for entry in result.get("entries", []):

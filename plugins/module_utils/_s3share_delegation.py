@@ -86,8 +86,8 @@ def parse_delegations(document):
                 raise ValueError("%s (group %s): a path root cannot be a whole bucket" % (where, entry["group"]))
             roots.append(normalized + "/")
         numbers = {}
-        for key, default, ceiling in (("max_days", DEFAULT_MAX_DAYS, 3650), ("link_max_days", LINK_MAX_DAYS,
-                                                                              LINK_MAX_DAYS)):
+        limits = (("max_days", DEFAULT_MAX_DAYS, 3650), ("link_max_days", LINK_MAX_DAYS, LINK_MAX_DAYS))
+        for key, default, ceiling in limits:
             value = entry.get(key, default)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ceiling:
                 raise ValueError("%s (group %s): %s must be a whole number from 1 to %d"

@@ -171,7 +171,7 @@ collaborator:
       description: Creation time.
       type: str
     created_by:
-      description: Who created it (the audit actor: the user who ran sudo, or the login user).
+      description: Who created it (the audit actor, that is the user who ran sudo, or the login user).
       type: str
   sample: {"state": "present", "name": "chu-liege", "access_key": "C7Q2ZK4M9T1XW8P0L3RA", "bucket": "ligan",
            "prefix": "results/chu-liege", "access": "read-only", "policy": "collab-chu-liege",

@@ -75,7 +75,7 @@ policies:
 collaborators:
   description:
     - Collaborator records with their expiry, whether their user still exists and its status, and the access keys
-      derived from it (service accounts and STS keys, which should never exist: the collaborator policy denies
+      derived from it (service accounts and STS keys, which should never exist, since the collaborator policy denies
       them; M(egid.s3share.minio_collaborator) with O(egid.s3share.minio_collaborator#module:rotate=true) or
       O(egid.s3share.minio_collaborator#module:state=absent) deletes them).
   returned: when collaborators are gathered

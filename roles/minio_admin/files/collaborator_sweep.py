@@ -77,7 +77,7 @@ def _write_state(state_dir, fields):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="collaborator-sweep", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="collaborator-sweep", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--config", default=os.path.join(BASE, "etc", "admin.json"))
     parser.add_argument("--orphans", choices=["ignore", "report", "remove"], default="ignore")
     parser.add_argument("--state-dir", default=os.path.join(BASE, "state"))

@@ -345,8 +345,8 @@ def test_concurrent_first_runs(fserver, fansible, prefix, bucket, tmp_path, roun
     procs = []
     mark = len(fansible.audit_lines())
     for i in range(4):
-        tasks = [{"name": "barrier", "ansible.builtin.command": {
-                     "argv": [sys.executable, "-c", BARRIER, str(tmp_path / ("ready%d" % i)), str(go)]}},
+        barrier = {"argv": [sys.executable, "-c", BARRIER, str(tmp_path / ("ready%d" % i)), str(go)]}
+        tasks = [{"name": "barrier", "ansible.builtin.command": barrier},
                  dict(_collab_task(name, bucket, "results/race"), ignore_errors=True)]
         procs.append(_start_play(fserver, fansible, tasks, "%s-%d" % (name, i)))
     deadline = time.time() + 90
@@ -561,7 +561,7 @@ def test_failure_after_user_creation_rolls_back(fserver, fansible, prefix, bucke
     assert after == before, "the rollback left something behind"
     assert "collab-" + name not in after["policies"] and not _holders(after, "collab-" + name)
     assert "collaborators/%s.json" % name not in after["records"]
-    lines = [l for l in _new_audit(fansible, mark)]
+    lines = list(_new_audit(fansible, mark))
     assert [(l["target"], l["action"], l["result"]) for l in lines] == \
         [("collaborator:" + name, "set_collaborator", "failed")], lines
 

@@ -150,8 +150,8 @@ class FakeAdmin(object):
 
     # Access keys derived from users (service accounts, STS keys), answered as MinIO does: the bulk
     # listing's body is encrypted with the caller's secret.
-    _provider = type("Provider", (), {"retrieve": staticmethod(
-        lambda: type("Creds", (), {"secret_key": "RootSecret-123"})())})()
+    _creds = type("Creds", (), {"secret_key": "RootSecret-123"})
+    _provider = type("Provider", (), {"retrieve": staticmethod(_creds)})()
 
     def _url_open(self, method, command, query_params=None, body=None, preload_content=True):
         from minio.crypto import encrypt

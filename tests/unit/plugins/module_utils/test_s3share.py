@@ -104,8 +104,8 @@ def server_files(tmp_path):
 def run_as(user, groups, argv, files):
     config, delegations, dummy = files
     out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(cli, "current_actor", lambda: user), mock.patch.object(cli, "groups_of",
-                                                                                 lambda name: set(groups)):
+    with mock.patch.object(cli, "current_actor", lambda: user), \
+            mock.patch.object(cli, "groups_of", lambda name: set(groups)):
         code = cli.main(argv, config_path=str(config), delegations_path=str(delegations), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
