@@ -1,48 +1,84 @@
 # -*- coding: utf-8 -*-
 """The server-side sweep entry script installed by roles/minio_admin, against the real MinIO.
 
-The install layout is rebuilt from the role's own file list and package path
-(vars/main.yml), so a module_utils file missing from that list fails here.
+The collection is installed as the role installs it: built with the role's own
+helper (files/admin_state.py, which runs `ansible-galaxy collection build`),
+unpacked into a version directory behind the s3share link, and the tree
+digest of the unpacked files must equal the tarball's (the role's idempotence
+test). The script then runs with an isolated Python, so it imports nothing
+but the installed collection, and reads its settings from admin.json.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import threading
 
-import yaml
+from minio_testbed import REPO, VENV_BIN
 
-from minio_testbed import REPO
+ROLE = REPO / "roles" / "minio_admin"
 
 
-def _install(base):
-    role = REPO / "roles" / "minio_admin"
-    role_vars = yaml.safe_load((role / "vars" / "main.yml").read_text())
-    # The tree the role writes under <base>/lib: a regular package at each level.
-    package = base / "lib"
-    for part in role_vars["_minio_admin_package"]:
-        package = package / part
-        package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-    for name in role_vars["_minio_admin_module_utils"]:
-        shutil.copy(REPO / "plugins" / "module_utils" / name, package / name)
+def _admin_state():
+    spec = importlib.util.spec_from_file_location("admin_state", str(ROLE / "files" / "admin_state.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _install(base, build_dir):
+    admin_state = _admin_state()
+    proc = subprocess.run([sys.executable, str(ROLE / "files" / "admin_state.py"), "build-collection", str(REPO),
+                           str(build_dir), str(VENV_BIN / "ansible-galaxy")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    built = json.loads(proc.stdout)
+    assert built["source"] == "build"
+    parent = base / "lib" / "ansible_collections" / "egid"
+    version = parent / (".s3share-" + built["digest"][:12])
+    version.mkdir(parents=True)
+    with tarfile.open(built["tarball"]) as tar:
+        tar.extractall(version, filter="tar")
+    os.symlink(version.name, parent / "s3share")
+    # What the role compares: the files as unpacked against the tarball's members
+    # (owners included, so only when unpacked by root, as on the server).
+    assert built["digest"] == admin_state.tar_digest(built["tarball"])
+    if os.geteuid() == 0:
+        assert admin_state.tree_digest(str(version)) == built["digest"]
+    assert json.loads((parent / "s3share" / "MANIFEST.json").read_text())["collection_info"]["name"] == "s3share"
     (base / "bin").mkdir()
-    shutil.copy(role / "files" / "collaborator_sweep.py", base / "bin" / "collaborator-sweep")
+    (base / "etc").mkdir()
+    shutil.copy(ROLE / "files" / "collaborator_sweep.py", base / "bin" / "collaborator-sweep")
     return base / "bin" / "collaborator-sweep"
 
 
-def _run(script, server, audit_log, cwd):
-    env = {"PATH": "/usr/bin:/bin", "MINIO_ENDPOINT": server.endpoint, "MINIO_ACCESS_KEY": server.access_key,
-           "MINIO_SECRET_KEY": server.secret_key, "MINIO_CA_PATH": server.ca_path,
-           "MINIO_AUDIT_LOG": str(audit_log)}
+def _config(path, server, audit_log, **changes):
+    config = {"endpoint": server.endpoint, "access_key": server.access_key, "secret_key": server.secret_key,
+              "ca_path": server.ca_path, "validate_certs": True, "region": "us-east-1",
+              "records_bucket": "s3share-admin", "audit_log": str(audit_log)}
+    config.update(changes)
+    path.write_text(json.dumps(config))
+    path.chmod(0o600)
+    return path
+
+
+def _run(script, config, cwd, *options):
     # -I: isolated, so nothing from this checkout or the venv's ansible is importable.
-    proc = subprocess.run([sys.executable, "-I", str(script)], env=env, capture_output=True, text=True, cwd=cwd,
-                          check=False)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
+    proc = subprocess.run([sys.executable, "-I", str(script), "--config", str(config)] + list(options),
+                          env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, cwd=cwd, check=False)
+    try:
+        out = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("the sweep printed no JSON (rc %d):\n%s\n%s"
+                             % (proc.returncode, proc.stdout, proc.stderr[-3000:]))
+    return proc.returncode, out, proc.stderr
 
 
 def test_sweep_entry_script(server, ansible, prefix, tmp_path):
@@ -58,11 +94,12 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
                                                       "prefix": "results/keep", "days": 2}})
     created = ansible.run(server, tasks)
     keys = [r["credentials"]["access_key"] for r in created]
-    script = _install(tmp_path / "opt")
+    script = _install(tmp_path / "opt", tmp_path / "build")
     audit_log = tmp_path / "logs" / "actions.log"
+    config = _config(tmp_path / "opt" / "etc" / "admin.json", server, audit_log)
 
     # Nothing expired yet.
-    code, out, err = _run(script, server, audit_log, tmp_path)
+    code, out, err = _run(script, config, tmp_path)
     assert code == 0, err
     assert not [r for r in out["removed"] if r["name"].startswith(prefix)]
 
@@ -70,7 +107,7 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
     import time
     time.sleep(max(0.0, (soon - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 1)
     outputs = []
-    threads = [threading.Thread(target=lambda: outputs.append(_run(script, server, audit_log, tmp_path)))
+    threads = [threading.Thread(target=lambda: outputs.append(_run(script, config, tmp_path)))
                for dummy in range(2)]
     for thread in threads:
         thread.start()
@@ -83,7 +120,7 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
     users = json.loads(server.clients()[1].user_list())
     assert not set(keys[:3]) & set(users) and keys[3] in users
     # Re-run: nothing left to do.
-    code, out, dummy = _run(script, server, audit_log, tmp_path)
+    code, out, dummy = _run(script, config, tmp_path)
     assert code == 0 and not [r for r in out["removed"] if r["name"].startswith(prefix)]
     # Audit lines are whole JSON lines, one per removal, no secret.
     lines = [json.loads(line) for line in audit_log.read_text().splitlines()]
@@ -93,9 +130,25 @@ def test_sweep_entry_script(server, ansible, prefix, tmp_path):
     assert server.secret_key not in raw
     for result in created:
         assert result["credentials"]["secret_key"] not in raw
+    state = json.loads((tmp_path / "opt" / "state" / "sweep.json").read_text())
+    assert state["last_result"] == "ok"
 
-    # A bad configuration fails clearly.
-    env_missing = subprocess.run([sys.executable, "-I", str(script)], env={"PATH": "/usr/bin"}, check=False,
-                                 capture_output=True, text=True)
-    assert env_missing.returncode == 2 and "endpoint is required" in env_missing.stdout
+    # What the OnFailure= unit runs: one audit line and the state file for monitoring.
+    proc = subprocess.run([sys.executable, "-I", str(script), "--config", str(config),
+                           "--record-failure", "minio-collaborator-sweep.service"],
+                          env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    last = json.loads(audit_log.read_text().splitlines()[-1])
+    assert last["action"] == "sweep_failed" and "minio-collaborator-sweep.service" in last["target"]
+    state = json.loads((tmp_path / "opt" / "state" / "sweep.json").read_text())
+    assert state["last_result"] == "failed"
+
+    # A bad configuration or an unreachable server fails with 2, and says why.
+    code, out, dummy = _run(script, tmp_path / "missing.json", tmp_path)
+    assert code == 2 and out["failed"] and "missing.json" in out["msg"]
+    code, out, dummy = _run(script, _config(tmp_path / "bad.json", server, audit_log, endpoint=None), tmp_path)
+    assert code == 2 and out["failed"] and "endpoint" in out["msg"]
+    code, out, dummy = _run(script, _config(tmp_path / "down.json", server, audit_log,
+                                            endpoint="https://127.0.0.1:9"), tmp_path)
+    assert code == 2 and out["failed"]
     ansible.run(server, [{"egid.s3share.minio_collaborator": {"name": prefix + "-keep", "state": "absent"}}])
