@@ -42,7 +42,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import 
     MinioActionError, call, error_code, is_not_found, translate,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
-    ensure_policy, ensure_policy_absent, list_access_keys, policy_entities, revoke_access_keys,
+    ensure_policy, ensure_policy_absent, list_access_keys, revoke_access_keys,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
     PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
@@ -532,15 +532,22 @@ class Collaborators(object):
         return Outcome(changed, record, expired=True, action="disable_expired_collaborator")
 
     # ---------------------------------------------------------------- absent
-    def ensure_absent(self, name, tracker=None, action="remove_collaborator"):
-        """Remove the user, its access keys, its policy and its record, with or without a record."""
+    def ensure_absent(self, name, tracker=None, action="remove_collaborator", record=False):
+        """Remove the user, its derived keys, its policy and its record, with or without a record.
+
+        record: the record when the caller has just read and validated it (the
+        sweep), to spare a second read. Costs no listing: the users holding the
+        policy come from the cached user list, and MinIO deletes a user's
+        service accounts and STS keys with the user.
+        """
         validate_name(name)
-        try:
-            record = self.store.get(name)
-            if record is not None:
-                validate_record(name, record)
-        except RecordError as exc:
-            raise CollaboratorRefused("%s; check it by hand before removing anything" % exc)
+        if record is False:
+            try:
+                record = self.store.get(name)
+                if record is not None:
+                    validate_record(name, record)
+            except RecordError as exc:
+                raise CollaboratorRefused("%s; check it by hand before removing anything" % exc)
         users = self._collaborator_users(name, record)
         pname = policy_name(name)
         present = record is not None or users or self.iam.policy(pname) is not None
@@ -550,9 +557,7 @@ class Collaborators(object):
                         {"state": "absent"})
         if not present:
             return Outcome(False, None, action=action)
-        keys = []
         for access_key in users:
-            keys += revoke_access_keys(self.iam, access_key, self.check_mode)
             if not self.check_mode:
                 try:
                     self.iam.admin.user_remove(access_key)
@@ -561,31 +566,40 @@ class Collaborators(object):
                         raise translate("remove", "user %s (collaborator %s)" % (access_key, name), exc)
             self.iam.users().pop(access_key, None)
         if self.iam.policy(pname) is not None:
-            ensure_policy_absent(self.iam, pname, self.check_mode, detach=True)
+            if self.check_mode:
+                self.iam.policies().pop(pname, None)
+            else:
+                try:
+                    self.iam.admin.policy_remove(pname)
+                    self.iam.policies().pop(pname, None)
+                except Exception as exc:  # pylint: disable=broad-except
+                    if is_not_found(exc):
+                        self.iam.policies().pop(pname, None)
+                    elif error_code(exc) == "XMinioIAMPolicyInUse":
+                        # Attached somewhere else too (a group): detach it everywhere, then remove it.
+                        ensure_policy_absent(self.iam, pname, False, detach=True)
+                    else:
+                        raise translate("remove", "policy %s (collaborator %s)" % (pname, name), exc)
         if record is not None and not self.check_mode:
             self.store.delete(name)
-        details = {"access_keys": users or None, "revoked_access_keys": len(keys) or None,
-                   "record": "missing" if record is None else None}
+        details = {"access_keys": users or None, "record": "missing" if record is None else None}
         return Outcome(True, record, action=action, details=details)
 
     def _collaborator_users(self, name, record):
-        """The users to remove with collaborator name: its recorded key, and any user holding only its policy.
+        """The users to remove with collaborator name: its recorded key, and any user holding its policy.
 
-        Refuses when one of them also holds another policy: that is not a
-        collaborator, whatever a record says.
+        From the cached user list (one call for all). Refuses when one of them
+        also holds another policy or a group: that is not a collaborator,
+        whatever a record says.
         """
         pname = policy_name(name)
-        candidates = set()
+        candidates = set(u for u, info in self.iam.users().items() if pname in info["policies"])
         if record is not None and self.iam.user(record["access_key"]) is not None:
             candidates.add(record["access_key"])
-        if self.iam.policy(pname) is not None:
-            attached, dummy = policy_entities(self.iam, pname)
-            candidates.update(attached)
         for access_key in sorted(candidates):
             user = self.iam.user(access_key)
-            others = [p for p in (user["policies"] if user else []) if p != pname]
-            if others or (user and user.get("member_of")):
-                held = others + list(user.get("member_of") or [])
+            held = [p for p in (user["policies"] if user else []) if p != pname] + list(user.get("member_of") or [])
+            if held:
                 raise CollaboratorRefused("user %s also holds %s: it is not only collaborator %s, so it is left "
                                           "alone" % (access_key, ", ".join(held), name))
         return sorted(candidates)
@@ -656,7 +670,7 @@ def sweep(collaborators, as_of=None, audit=None, orphans="ignore"):
                 if expiry is None:
                     raise RecordError(name, "missing, and its policy carries no expiry: an orphan")
                 # An orphan whose own policy has expired: nothing says it may stay.
-                outcome = collaborators.ensure_absent(name, action="expire_collaborator")
+                outcome = collaborators.ensure_absent(name, action="expire_collaborator", record=None)
                 result.removed.append({"name": name, "expires_at": format_time(expiry), "record": "missing"})
                 audit_line(name, "changed", expires_at=format_time(expiry), record="missing",
                            access_keys=outcome.details.get("access_keys"))
@@ -665,12 +679,11 @@ def sweep(collaborators, as_of=None, audit=None, orphans="ignore"):
             if record_expiry > now:
                 result.kept.append(name)
                 continue
-            outcome = collaborators.ensure_absent(name, action="expire_collaborator")
+            collaborators.ensure_absent(name, action="expire_collaborator", record=record)
             result.removed.append({"name": name, "access_key": record["access_key"], "bucket": record["bucket"],
                                    "prefix": record["prefix"], "expires_at": record["expires_at"]})
             audit_line(name, "changed", access_key=record["access_key"], bucket=record["bucket"],
-                       prefix=record["prefix"], expires_at=record["expires_at"],
-                       revoked_access_keys=outcome.details.get("revoked_access_keys"))
+                       prefix=record["prefix"], expires_at=record["expires_at"])
         except (RecordError, CollaboratorRefused) as exc:
             result.errors.append({"name": name, "reason": str(exc)})
             audit_line(name, "refused", reason=str(exc))

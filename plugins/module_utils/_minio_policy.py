@@ -78,9 +78,12 @@ def template_policy(template, bucket, prefix=""):
     the folder, and nothing else. The bare prefix is deliberately not listable:
     listing ``results/chu-liege`` would reveal ``results/chu-liege-2/``.
     read-write: the same plus PutObject, DeleteObject and multipart uploads.
-    s3:ListBucketMultipartUploads is granted only on a whole bucket: MinIO
-    accepts no s3:prefix condition on it, so on a prefix it would list the
-    uploads in progress of every other folder.
+    s3:ListBucketMultipartUploads and s3:GetBucketLocation are granted only on
+    a whole bucket: MinIO accepts no s3:prefix condition on the first, so on a
+    prefix it would list the uploads in progress of every other folder, and
+    it uses the second to decide which buckets ListBuckets and AccountInfo
+    show, with their sizes and top-level folders. mc and the SDKs do without
+    it (they fall back to the configured region).
     """
     if template not in ("read-only", "read-write"):
         raise PolicyError("unknown template %r (expected read-only or read-write)" % (template,))
@@ -101,10 +104,9 @@ def template_policy(template, bucket, prefix=""):
             "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
             "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
         ]
-        bucket_actions = ["s3:GetBucketLocation"]
         if not prefix:
-            bucket_actions.append("s3:ListBucketMultipartUploads")
-        statements.append({"Effect": "Allow", "Action": bucket_actions, "Resource": [_arn(bucket)]})
+            statements.append({"Effect": "Allow", "Action": ["s3:ListBucketMultipartUploads", "s3:GetBucketLocation"],
+                               "Resource": [_arn(bucket)]})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 

@@ -84,6 +84,9 @@ class FakeAdmin(object):
         self._call("user_remove", access_key)
         if self.users.pop(access_key, None) is None:
             raise admin_error(404, "XMinioAdminNoSuchUser")
+        # As MinIO does: the user's service accounts and STS keys go with it.
+        self.svcaccts.pop(access_key, None)
+        self.sts_keys.pop(access_key, None)
 
     def policy_list(self):
         self._call("policy_list")
