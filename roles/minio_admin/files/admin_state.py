@@ -236,6 +236,7 @@ def read_host(base_dir, venv_python, unit, requirement):
         "timer": {"enabled": _systemctl("is-enabled", unit + ".timer"),
                   "active": _systemctl("is-active", unit + ".timer")},
         "legacy_env_file": os.path.lexists(os.path.join(base_dir, "etc", "sweep.env")),
+        "visudo": os.path.exists("/usr/sbin/visudo"),
         "collection": collection,
     }
 
