@@ -164,21 +164,29 @@ def policy_expiry(document):
     """The expiry written by collaborator_policy(), or None when the document carries none.
 
     The earliest DateLessThan aws:CurrentTime of the Allow statements: the
-    moment MinIO stops granting anything.
+    moment MinIO stops granting anything. Reads the document as it is (the
+    sweep calls this for every collaborator policy, so no normalisation).
     """
-    try:
-        policy = normalize_policy(document)
-    except PolicyError:
+    if isinstance(document, (bytes, str)):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
         return None
     found = []
-    for statement in policy["Statement"]:
-        if statement.get("Effect") != "Allow":
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
-        values = (statement.get("Condition") or {}).get(_EXPIRY_CONDITION, {}).get(_EXPIRY_KEY)
+        condition = statement.get("Condition") or {}
+        values = condition.get(_EXPIRY_CONDITION, {}).get(_EXPIRY_KEY) if isinstance(condition, dict) else None
         if not values:
             return None  # an Allow without a time limit: no expiry for the whole policy
-        found.extend(values)
-    return min(found) if found else None
+        found.extend(_as_list(values))
+    return min(str(v) for v in found) if found else None
 
 
 def _sorted_unique(values):

@@ -97,3 +97,57 @@ def test_bad_bucket_names(bucket):
 
 def test_good_bucket_names():
     assert validate_bucket_name("ligan") is None and validate_bucket_name("impact-pm") is None
+
+
+# --------------------------------------------------------------------------- collaborator and link policies
+from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (  # noqa: E402
+    collaborator_policy, link_signer_policy, policy_expiry,
+)
+
+
+def _actions(document, effect):
+    return set(a for s in document["Statement"] if s["Effect"] == effect for a in s["Action"])
+
+
+def test_collaborator_policy_ends_every_grant_at_the_expiry():
+    doc = collaborator_policy("read-write", "ligan", "results/p", "2026-12-23T08:00:00Z")
+    allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
+    assert allows and all(s["Condition"]["DateLessThan"]["aws:CurrentTime"] == ["2026-12-23T08:00:00Z"]
+                          for s in allows)
+    assert policy_expiry(doc) == "2026-12-23T08:00:00Z"
+    assert policy_expiry(json.dumps(doc)) == "2026-12-23T08:00:00Z"
+
+
+def test_collaborator_policy_denials():
+    doc = collaborator_policy("read-write", "ligan", "results/p", "2026-12-23T08:00:00Z")
+    denied = _actions(doc, "Deny")
+    assert "admin:*" in denied and "s3:DeleteObjectVersion" in denied and "s3:ListBucketVersions" in denied
+    # MinIO lets a statement naming s3:GetObjectVersion match s3:GetObject: denying it would deny every download.
+    assert "s3:GetObjectVersion" not in denied
+    by_condition = {json.dumps(s.get("Condition"), sort_keys=True): s for s in doc["Statement"] if s["Effect"] == "Deny"}
+    assert any("AssumedRole" in k for k in by_condition) and any("s3:versionid" in k for k in by_condition)
+    # Bucket-wide actions MinIO cannot limit to a prefix are not granted on a prefix.
+    allowed = _actions(doc, "Allow")
+    assert not allowed & {"s3:ListBucketMultipartUploads", "s3:GetBucketLocation"}
+
+
+def test_collaborator_policy_needs_a_prefix():
+    with pytest.raises(PolicyError):
+        collaborator_policy("read-only", "ligan", "", "2026-12-23T08:00:00Z")
+
+
+@pytest.mark.parametrize("document", [
+    {"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]}]},
+    {"Statement": []}, "not json", {"Statement": "x"},
+])
+def test_policy_expiry_none_without_a_time_limit_on_every_grant(document):
+    assert policy_expiry(document) is None
+
+
+def test_link_signer_policy_reads_the_folders_only():
+    doc = link_signer_policy(["ligan/results/", "impact-pm/results/"])
+    assert _actions(doc, "Allow") == {"s3:GetObject"}
+    assert doc["Statement"][0]["Resource"] == ["arn:aws:s3:::impact-pm/results/*", "arn:aws:s3:::ligan/results/*"]
+    for bad in (["ligan/"], ["ligan"], ["Bad/results/"], ["ligan/../x/"], []):
+        with pytest.raises(PolicyError):
+            link_signer_policy(bad)
