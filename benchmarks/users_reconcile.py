@@ -41,10 +41,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / ".collections"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _counting import CountingProxy  # noqa: E402
 from users_server import BenchServer, binaries  # noqa: E402
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (  # noqa: E402
-    ConnectionSettings, CountingProxy, create_clients,
+    ConnectionSettings, create_clients,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (  # noqa: E402
     IamState, ensure_policy, ensure_user_present,

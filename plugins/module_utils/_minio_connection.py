@@ -88,37 +88,14 @@ def http_client(settings):
     return urllib3.PoolManager(**kwargs)
 
 
-class CountingProxy(object):
-    """Wraps a client and counts the calls made through it, by method name."""
-
-    def __init__(self, client):
-        self._client = client
-        self.calls = {}
-
-    def __getattr__(self, name):
-        attr = getattr(self._client, name)
-        if not callable(attr) or name.startswith("_"):
-            return attr
-
-        def counted(*args, **kwargs):
-            self.calls[name] = self.calls.get(name, 0) + 1
-            return attr(*args, **kwargs)
-        return counted
-
-    @property
-    def total(self):
-        return sum(self.calls.values())
-
-
 class MinioClients(object):
     """Lazily built S3 and admin clients for one run."""
 
-    def __init__(self, settings, endpoint_override=None):
+    def __init__(self, settings):
         self.settings = settings
         self._s3 = None
         self._admin = None
         self._http = None
-        self._endpoint_override = endpoint_override
 
     def _pool(self):
         if self._http is None:
