@@ -310,6 +310,11 @@ def _share(session, args):
         validate_share(bucket, None, path, session.records_bucket)
         session.caller.check_link(bucket, path, args.days)
         return "share", "bucket:%s/%s" % (bucket, path), {"changed": False, "check": True}, {"days": args.days}
+    # The scope is judged on the path alone, before any read with the root key: a refusal must not tell
+    # whether an object exists outside the caller's folders.
+    parent = path.rpartition("/")[0]
+    if not (session.caller.may_read(bucket, path) or (parent and session.caller.may_read(bucket, parent))):
+        session.caller.check_link(bucket, path, args.days)
     s3 = session.clients.s3
     try:
         s3.stat_object(bucket, path)
