@@ -1557,6 +1557,12 @@ def test_rotation_and_removal_revoke_derived_credentials(server, ansible, world,
     if minted.ok:
         creds = minted.value["Credentials"]
         assert alive(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])[0]
+    # minio_info shows the keys derived from the collaborator (they should never exist).
+    info = ansible.run(server, [{"egid.s3share.minio_info": {"gather_subset": ["collaborators"]}}])[0]
+    mine = [c for c in info["collaborators"] if c["name"] == args["name"]]
+    assert mine and svc["accessKey"] in mine[0]["access_keys"], mine
+    if minted.ok:
+        assert creds["AccessKeyId"] in mine[0]["access_keys"], mine
 
     rotated = ansible.run(server, [{"egid.s3share.minio_collaborator": dict(args, rotate=True)}])[0]
     assert not rotated.get("failed"), rotated.get("msg")
