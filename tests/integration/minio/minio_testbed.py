@@ -54,10 +54,12 @@ def _name(common_name):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    """A throw-away CA and a server certificate for 127.0.0.1 / localhost."""
-    base = tmp_path_factory.mktemp("pki")
+def make_pki(base):
+    """A throw-away CA and a server certificate for 127.0.0.1 / localhost, written under base.
+
+    Returns {"certs_dir", "ca_path"}. Also used by the benchmarks (benchmarks/_tls_minio.py).
+    """
+    base = Path(base)
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (x509.CertificateBuilder().subject_name(_name("s3share test CA")).issuer_name(_name("s3share test CA"))
@@ -88,6 +90,12 @@ def pki(tmp_path_factory):
     (certs / "CAs" / "ca.crt").write_bytes(ca_pem)
     (base / "ca.crt").write_bytes(ca_pem)
     return {"certs_dir": str(certs), "ca_path": str(base / "ca.crt")}
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A throw-away CA and a server certificate for 127.0.0.1 / localhost."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 # --------------------------------------------------------------------------- servers
