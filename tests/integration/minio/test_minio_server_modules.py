@@ -25,9 +25,9 @@ def test_bucket_lifecycle(server, ansible, prefix):
     results = ansible.check_real_check_real(server, "egid.s3share.minio_bucket", args)
     assert_sequence(results)
     assert results[0]["diff"]["before"] == {"bucket": {"state": "absent"}}
-    assert results[1]["bucket"] == {"state": "present", "versioning": "enabled", "encryption": "sse-s3",
-                                    "quota": 2 ** 30, "tags": {"platform": "ligan", "gdpr": "true"},
-                                    "object_lock": False}
+    assert results[1]["bucket"] == {"state": "present", "versioning": "enabled", "versioning_excluded_prefixes": [],
+                                    "encryption": "sse-s3", "quota": 2 ** 30,
+                                    "tags": {"platform": "ligan", "gdpr": "true"}, "object_lock": False}
     # Real state, read with the SDK (not with our code).
     assert s3.get_bucket_versioning(name).status == "Enabled"
     assert s3.get_bucket_encryption(name).rule.sse_algorithm == "AES256"
