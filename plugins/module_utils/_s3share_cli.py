@@ -153,10 +153,11 @@ def build_parser():
     add.add_argument("--read-write", action="store_true", help="also upload and delete in the folder")
     add.add_argument("--check", action="store_true", help="say what would be done, change nothing")
     verbs.add_parser("list", help="the collaborators you may see", allow_abbrev=False)
-    for verb, text in (("show", "one collaborator"), ("revoke", "remove the account now")):
-        sub = verbs.add_parser(verb, help=text, allow_abbrev=False)
-        sub.add_argument("collab", type=_name)
-        sub.add_argument("--check", action="store_true", help="change nothing") if verb == "revoke" else None
+    show = verbs.add_parser("show", help="one collaborator", allow_abbrev=False)
+    show.add_argument("collab", type=_name)
+    revoke = verbs.add_parser("revoke", help="remove the account now", allow_abbrev=False)
+    revoke.add_argument("collab", type=_name)
+    revoke.add_argument("--check", action="store_true", help="change nothing")
     extend = verbs.add_parser("extend", help="set the expiry to <days> from now", allow_abbrev=False)
     extend.add_argument("collab", type=_name)
     extend.add_argument("days", type=_days)
