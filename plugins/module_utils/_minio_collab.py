@@ -42,7 +42,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import 
     MinioActionError, call, error_code, is_not_found, translate,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
-    ensure_policy, ensure_policy_absent, list_access_keys, revoke_access_keys,
+    derived_keys, ensure_policy, ensure_policy_absent, list_access_keys, revoke_access_keys,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
     PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
@@ -468,11 +468,10 @@ class Collaborators(object):
             after["secret"] = "rotated" if user is not None else "recreated"
         if user is not None and user["status"] != "enabled":
             before["status"], after["status"] = user["status"], "enabled"
-        keys = []
-        if rotate and user is not None:
-            keys = revoke_access_keys(self.iam, access_key, check_mode=True)
-            if keys:
-                before["access_keys"], after["access_keys"] = keys, []
+        found = derived_keys(self.iam, access_key) if rotate and user is not None else None
+        keys = found["service_accounts"] + found["sts_keys"] if found else []
+        if keys:
+            before["access_keys"], after["access_keys"] = keys, []
         if tracker is not None:
             tracker.add("collaborator", before, after)
         policy_changed = ensure_policy(self.iam, record["policy"], document, self.check_mode)
@@ -493,7 +492,7 @@ class Collaborators(object):
                     wanted["rotated_at"] = format_time(now)
                 self.store.put(wanted)
             if keys:
-                revoke_access_keys(self.iam, access_key, check_mode=False)
+                revoke_access_keys(self.iam, access_key, found)
             if need_secret:
                 secret_key = generate_secret_key()
                 self.on_secret(secret_key)
@@ -514,7 +513,8 @@ class Collaborators(object):
         """A run after the expiry cuts the account at once, without waiting for the sweep."""
         access_key = record["access_key"]
         after = dict(before)
-        keys = revoke_access_keys(self.iam, access_key, check_mode=True) if user is not None else []
+        found = derived_keys(self.iam, access_key) if user is not None else None
+        keys = found["service_accounts"] + found["sts_keys"] if found else []
         enabled = user is not None and user["status"] == "enabled"
         if enabled:
             before["status"], after["status"] = "enabled", "disabled"
@@ -525,7 +525,7 @@ class Collaborators(object):
         changed = enabled or bool(keys)
         if changed and not self.check_mode:
             if keys:
-                revoke_access_keys(self.iam, access_key, check_mode=False)
+                revoke_access_keys(self.iam, access_key, found)
             if enabled:
                 call("disable", "user %s" % access_key, self.iam.admin.user_disable, access_key)
                 user["status"] = "disabled"

@@ -370,12 +370,13 @@ def list_access_keys(state, users):
     return result
 
 
-def revoke_access_keys(state, user, check_mode):
-    """Delete the user's service accounts and revoke its STS keys. Returns the keys that were (would be) cut."""
-    keys = list_access_keys(state, [user]).get(user) or {"service_accounts": [], "sts_keys": []}
-    cut = keys["service_accounts"] + keys["sts_keys"]
-    if check_mode or not cut:
-        return cut
+def derived_keys(state, user):
+    """The user's service accounts and STS keys, {"service_accounts": [...], "sts_keys": [...]} (one admin call)."""
+    return list_access_keys(state, [user]).get(user) or {"service_accounts": [], "sts_keys": []}
+
+
+def revoke_access_keys(state, user, keys):
+    """Delete the service accounts and revoke the STS keys that derived_keys() found for the user."""
     for access_key in keys["service_accounts"]:
         try:
             state.admin.delete_service_account(access_key)
@@ -386,4 +387,3 @@ def revoke_access_keys(state, user, check_mode):
         call("revoke the STS keys of", "user %s" % user, state.admin._url_open,  # pylint: disable=protected-access
              method="POST", command=_AdminPath("revoke-tokens/builtin"),
              query_params={"user": user, "fullRevoke": "true"})
-    return cut
