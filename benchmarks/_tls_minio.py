@@ -3,7 +3,7 @@
 
 The server and its PKI are the integration tests' own (tests/integration/minio/
 minio_testbed.py: make_pki and MinioServer); this adds root clients built by the
-collection's own _minio_connection code and the real mc binary configured to
+collection's own _minio.connection code and the real mc binary configured to
 trust the CA. Everything lives in one temporary directory removed on exit.
 """
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration" / "minio"))
 from minio_testbed import MinioServer, make_pki  # noqa: E402
 from users_server import _free_port, binaries  # noqa: E402,F401  (re-exported)
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402
     ConnectionSettings, create_clients,
 )
 

@@ -11,14 +11,14 @@ on exit):
      - import (default): MinIO's bulk IAM import (PUT /minio/admin/v3/
        import-iam-v2, what `mc admin cluster iam import` sends) of a zip
        holding iam-assets/policies.json (every collab-<name> policy, exactly
-       _minio_policy.collaborator_policy()), users.json (random collaborator
-       access keys from _minio_collab.generate_access_key, secrets from
+       _minio.policy.collaborator_policy()), users.json (random collaborator
+       access keys from _minio.collab.generate_access_key, secrets from
        generate_secret_key, enabled) and user_mappings.json (each user to its
        policy), in batches of --batch; then the records, exactly the JSON
        Collaborators._create ends with (status "active"), written with
        CollaboratorStore.put in --threads parallel threads. No Argon2 at all:
        the import body is a plain zip.
-     - ensure: the collection's own creation path (module_utils/_minio_collab.py
+     - ensure: the collection's own creation path (module_utils/_minio/collab.py
        Collaborators.ensure_present), in --threads parallel threads, each with
        its own clients and IAM cache. Each creation costs two Argon2 key
        derivations (the SDK encrypts the user-add payload with a 64 MiB
@@ -68,16 +68,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _counting import CountingProxy, count_http_requests, fmt_calls, list_calls  # noqa: E402
 from _tls_minio import TlsMinio, binaries  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (  # noqa: E402
     DEFAULT_RECORDS_BUCKET, POLICY_PREFIX, RECORD_PREFIX, Collaborators, CollaboratorStore, format_time,
     generate_access_key, generate_secret_key, policy_name, sweep,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402
     ConnectionSettings, MinioClients, create_clients,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import error_code  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import error_code  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (  # noqa: E402
     collaborator_policy, policies_equal,
 )
 

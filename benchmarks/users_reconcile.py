@@ -2,7 +2,7 @@
 """Reconcile N users, each with its own policy, against a real MinIO server.
 
 Runs three passes through the collection's reconcile layer
-(plugins/module_utils/_minio_iam.py, the code minio_user and minio_policy run):
+(plugins/module_utils/_minio/iam.py, the code minio_user and minio_policy run):
   1. first run (everything is created),
   2. second run with no change,
   3. a run where the policy of --changed users changed,
@@ -44,13 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _counting import CountingProxy  # noqa: E402
 from users_server import BenchServer, binaries  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402
     ConnectionSettings, create_clients,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (  # noqa: E402
     IamState, ensure_policy, ensure_user_present,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import template_policy  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import template_policy  # noqa: E402
 
 LIST_CALLS = ("user_list", "policy_list", "group_list")
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # Connection options shared by the egid.s3share proxmox_* modules
-    # (plugins/module_utils/_proxmox.py: proxmox_argument_spec).
+    # (plugins/module_utils/_proxmox/api.py: proxmox_argument_spec).
     DOCUMENTATION = r"""
 options:
   api_host:

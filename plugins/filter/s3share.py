@@ -5,8 +5,8 @@
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import PolicyError, link_signer_policy
-from ansible_collections.egid.s3share.plugins.module_utils._s3share_delegation import parse_delegations
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import PolicyError, link_signer_policy
+from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import parse_delegations
 
 
 def delegation_link_paths(delegations, extra=None):

@@ -145,7 +145,7 @@ planned_parents:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.egid.s3share.plugins.module_utils import _file_set
+from ansible_collections.egid.s3share.plugins.module_utils._host import file_set as _file_set
 
 
 def main():

@@ -135,12 +135,12 @@ deleted_objects:
   type: int
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_bucket import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import (
     kms_available, parse_size, read_bucket,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError, call
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import validate_bucket_name
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError, call
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import validate_bucket_name
 
 try:
     from minio.commonconfig import ENABLED, Tags

@@ -198,12 +198,12 @@ expires_at:
   sample: "2026-12-23T08:00:00Z"
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     CollaboratorRefused, Collaborators, CollaboratorStore, RecordError, record_view,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
 def main():

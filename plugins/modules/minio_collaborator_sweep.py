@@ -87,12 +87,12 @@ orphans:
   sample: [{"name": "old-collab", "problem": "no record", "users": ["C7Q2ZK4M9T1XW8P0L3RA"], "removed": true}]
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorStore, parse_time, sweep,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
 def main():

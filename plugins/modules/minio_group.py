@@ -97,11 +97,11 @@ group:
   sample: {"state": "present", "status": "enabled", "members": ["sgressier"], "policies": ["ligan-rw"]}
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     IamState, check_policies_exist, ensure_group_absent, ensure_group_present, group_view,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
 def main():

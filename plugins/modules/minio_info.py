@@ -95,14 +95,14 @@ unreadable_collaborator_records:
 
 import json
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_bucket import read_bucket
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import read_bucket
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorStore, RecordError, record_view, validate_record,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError, translate
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import PolicyError, normalize_policy
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError, translate
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import PolicyError, normalize_policy
 
 SUBSETS = ("server", "buckets", "users", "groups", "policies", "collaborators")
 

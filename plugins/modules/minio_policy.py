@@ -102,12 +102,12 @@ detached_from:
   sample: {"users": ["alice"], "groups": []}
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     BUILTIN_POLICIES, IamState, ensure_policy, ensure_policy_absent, policy_entities,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_policy, template_policy,
 )
 

@@ -104,12 +104,12 @@ expires_at:
 
 import datetime
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import format_time
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import ConnectionSettings
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
-from ansible_collections.egid.s3share.plugins.module_utils._minio_share import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import format_time
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import ConnectionSettings
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.share import (
     ShareRefused, objects_to_share, parse_duration, sign_links, validate_share,
 )
 

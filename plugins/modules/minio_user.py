@@ -114,11 +114,11 @@ user:
   sample: {"state": "present", "status": "enabled", "policies": ["ligan-rw"], "member_of": []}
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     IamState, check_policies_exist, ensure_user_absent, ensure_user_present, user_view,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_module import MinioModule
+from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
 def main():

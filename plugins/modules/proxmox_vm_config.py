@@ -335,7 +335,7 @@ except ImportError:  # pragma: no cover
     from urllib import quote, unquote
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox import (
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
     PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, bool_value,
     format_size, parse_property_string, parse_size, print_property_string, proxmox_argument_spec, size_in_gib,
 )

@@ -104,7 +104,7 @@ agent_error:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox import (
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
     PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, proxmox_argument_spec,
 )
 

@@ -30,17 +30,17 @@ BASE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(BASE, "lib"))
 
 # pylint: disable=wrong-import-position
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (  # noqa: E402
     AuditLog, DEFAULT_AUDIT_LOG, utc_timestamp,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (  # noqa: E402
     Collaborators, CollaboratorStore, DEFAULT_RECORDS_BUCKET, sweep,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402
     ConnectionSettings, create_clients,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import IamState  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState  # noqa: E402
 
 ACTOR = "systemd:collaborator-sweep"
 

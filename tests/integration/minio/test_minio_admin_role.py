@@ -202,7 +202,7 @@ def test_role_converges_idempotently_with_a_secret_full_of_special_characters(co
     assert manifest["collection_info"]["name"] == "s3share"
     _exec(container, BASE + "/venv/bin/python", "-I", "-c",
           "import sys; sys.path.insert(0, '%s/lib'); "
-          "import ansible_collections.egid.s3share.plugins.module_utils._minio_collab" % BASE)
+          "import ansible_collections.egid.s3share.plugins.module_utils._minio.collab" % BASE)
 
     # A secret with a space at the end (which MinIO would drop) is refused before anything changes.
     trailing = _role_play(container)
@@ -231,11 +231,11 @@ def test_role_converges_idempotently_with_a_secret_full_of_special_characters(co
     # Drift inside the installed collection: check mode sees it and writes nothing,
     # a converge installs a fresh version; a bytecode cache is not drift.
     module_utils = BASE + "/lib/ansible_collections/egid/s3share/plugins/module_utils"
-    _exec(container, "sh", "-c", "echo '# drift' >> %s/_minio_audit.py && mkdir -p %s/__pycache__ "
+    _exec(container, "sh", "-c", "echo '# drift' >> %s/_minio/audit.py && mkdir -p %s/__pycache__ "
                                  "&& touch %s/__pycache__/x.pyc" % (module_utils, module_utils, module_utils))
     stats, doc = _playbook(tmp_path, container, play, "--check")
     assert stats["failures"] == 0 and stats["changed"] > 0, "check mode missed a changed file of the collection"
-    assert _exec(container, "tail", "-n1", module_utils + "/_minio_audit.py").stdout == "# drift\n"
+    assert _exec(container, "tail", "-n1", module_utils + "/_minio/audit.py").stdout == "# drift\n"
     stats, doc = _playbook(tmp_path, container, play)
     assert stats["failures"] == 0 and stats["changed"] > 0, _failed_tasks(doc)
     after = _collection_state(container)

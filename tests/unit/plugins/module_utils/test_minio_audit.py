@@ -15,7 +15,7 @@ import sys
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import AuditLog, current_actor  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, current_actor  # noqa: E402
 
 
 def test_record_fields_and_secret_scrubbing(tmp_path):

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh 
 
 from minio.error import MinioAdminException, S3Error  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (  # noqa: E402
     MinioActionError, call, error_code, is_already_applied, is_not_found, translate,
 )
 

@@ -22,11 +22,11 @@ sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh 
 
 from minio.error import MinioAdminException, S3Error  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_diff import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import (  # noqa: E402
     DifferenceTracker, reconcile_set,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (  # noqa: E402
     IamState, ensure_group_absent, ensure_group_present, ensure_policy, ensure_policy_absent,
     ensure_user_absent, ensure_user_present,
 )

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers of plugins/module_utils/_proxmox.py and the small decisions of proxmox_vm_power/_info."""
+"""Helpers of plugins/module_utils/_proxmox/api.py and the small decisions of proxmox_vm_power/_info."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +15,7 @@ import pytest
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
 
-from ansible_collections.egid.s3share.plugins.module_utils import _proxmox  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox  # noqa: E402
 from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power  # noqa: E402
 
 

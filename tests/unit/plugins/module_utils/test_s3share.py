@@ -21,8 +21,8 @@ import pytest
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 sys.path.insert(0, os.path.join(_REPO, '.collections'))
 
-from ansible_collections.egid.s3share.plugins.module_utils import _s3share_cli as cli  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._s3share_delegation import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._s3share import cli  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (  # noqa: E402
     Caller, NotAllowed, parse_delegations,
 )
 

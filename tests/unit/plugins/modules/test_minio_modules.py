@@ -26,7 +26,7 @@ from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
 from test_minio_iam import READ, FakeAdmin, FakeS3  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils import _minio_connection as connection  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection as connection  # noqa: E402
 from ansible_collections.egid.s3share.plugins.modules import (  # noqa: E402
     minio_bucket, minio_collaborator, minio_collaborator_sweep, minio_group, minio_policy, minio_share, minio_user,
 )
@@ -145,7 +145,7 @@ def test_bucket_bad_input(fakes, tmp_path, args, message):
 
 
 def test_parse_size():
-    from ansible_collections.egid.s3share.plugins.module_utils._minio_bucket import parse_size
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import parse_size
     assert parse_size("5TiB") == 5 * 2 ** 40 and parse_size("10GB") == 10 ** 10 and parse_size(42) == 42
 
 

@@ -24,11 +24,11 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
     MinioActionError, call, is_not_found, translate,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_diff import reconcile_set
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import reconcile_set
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     canonical_json, normalize_policy,
 )
 

@@ -122,7 +122,7 @@ def template_policy(template, bucket, prefix=""):
 #   versions and delete markers stay out of reach even where a bucket keeps
 #   them. MinIO answers ListObjectVersions with s3:ListBucket when
 #   s3:ListBucketVersions is refused, so listing is closed by the layout
-#   instead (the shared area is excluded from versioning; see _minio_collab).
+#   instead (the shared area is excluded from versioning; see _minio.collab).
 #   s3:GetObjectVersion is not in the list: MinIO lets a statement naming it
 #   match s3:GetObject too (ActionSet.Match), so denying it would deny every
 #   download; the s3:versionid condition covers version reads.

@@ -22,7 +22,7 @@ import grp
 import json
 import pwd
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_prefix, validate_bucket_name,
 )
 

@@ -5,7 +5,7 @@
 
 A collaborator is three things on the server:
 - a MinIO user with a random access key (``C`` + 19 letters or digits);
-- its policy ``collab-<name>`` (see _minio_policy.collaborator_policy): one
+- its policy ``collab-<name>`` (see _minio.policy.collaborator_policy): one
   folder, every grant ending at the expiry through a date condition that
   MinIO evaluates itself, and explicit denials of what a collaborator must
   never do (its own access keys, derived credentials, object versions);
@@ -37,14 +37,14 @@ import re
 import secrets
 import string
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
     MinioActionError, call, error_code, is_not_found, translate,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     derived_keys, ensure_policy, ensure_policy_absent, list_access_keys, revoke_access_keys,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
 )
 

@@ -17,7 +17,7 @@ create_minio_user.sh, on the same module_utils as the modules:
 
 The MinIO root credentials stay in the root-only admin.json; the caller
 never sees them. Who may do what is decided here, from the root-owned
-delegations.json, for the person behind sudo (see _minio_audit.current_actor):
+delegations.json, for the person behind sudo (see _minio.audit.current_actor):
 sudoers only lets the delegated groups run the command. Every run writes one
 audit line, refusals included.
 
@@ -33,27 +33,27 @@ import json
 import re
 import sys
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
     AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorRefused, CollaboratorStore, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
     format_time, generate_secret_key, parse_time, record_view, validate_record,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_connection import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
     ConnectionSettings, create_clients,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio_iam import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     IamState, ensure_policy, ensure_user_present,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_prefix, template_policy, validate_bucket_name,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio_share import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.share import (
     ShareRefused, objects_to_share, sign_links, validate_share,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._s3share_delegation import (
+from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (
     Caller, NotAllowed, groups_of, load_delegations,
 )
 

@@ -14,11 +14,11 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.egid.s3share.plugins.module_utils import _minio_connection as connection
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import AuditLog, DEFAULT_AUDIT_LOG
-from ansible_collections.egid.s3share.plugins.module_utils._minio_collab import DEFAULT_RECORDS_BUCKET
-from ansible_collections.egid.s3share.plugins.module_utils._minio_diff import DifferenceTracker
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import MinioActionError
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection as connection
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, DEFAULT_AUDIT_LOG
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import DEFAULT_RECORDS_BUCKET
+from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 
 
 def minio_common_argument_spec():

@@ -14,9 +14,9 @@ No Ansible import: the s3share command uses this file.
 import datetime
 import re
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_audit import utc_now
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import is_not_found, translate
-from ansible_collections.egid.s3share.plugins.module_utils._minio_policy import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import is_not_found, translate
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_prefix, validate_bucket_name,
 )
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio_errors import (
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
     error_code, is_not_found, translate,
 )
 
