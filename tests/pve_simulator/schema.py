@@ -12,18 +12,15 @@ aliases and key aliases (``e1000=<mac>``), and every key is validated the
 same way.  Error texts follow PVE's wording, keyed by parameter name.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re
 
 from .formats import PROPERTY_FORMATS, FormatError, check_named_format
 
-# The official schema is shared material beside the repository (../shared),
-# as on every developer's machine and in CI; PVE_API_SCHEMA points elsewhere.
-DEFAULT_SCHEMA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
-                                               'shared', 'pve-api', 'pve-api-schema.json'))
+# The official schema ships with the tests (data/README.md says where it comes
+# from); PVE_API_SCHEMA points at another copy, for example a newer PVE's.
+DEFAULT_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "pve-api-schema.json")
 
 _BOOL_TRUE = ('1', 'true', 'yes', 'on')
 _BOOL_FALSE = ('0', 'false', 'no', 'off')
@@ -49,7 +46,7 @@ class SchemaIndex:
     def __init__(self, path=None):
         path = path or os.environ.get('PVE_API_SCHEMA') or DEFAULT_SCHEMA
         if not os.path.exists(path):
-            raise FileNotFoundError('the official PVE API schema is not at %s; set PVE_API_SCHEMA to its path' % path)
+            raise FileNotFoundError("the official PVE API schema is not at %s; set PVE_API_SCHEMA to its path" % path)
         with open(path, encoding='utf-8') as handle:
             tree = json.load(handle)
         self.nodes = {}

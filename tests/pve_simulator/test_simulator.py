@@ -8,6 +8,8 @@ Cases come from the official schema and from the seed's screenshot of VM 107.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import time
 
@@ -17,6 +19,7 @@ from pve_simulator.conftest import ROOT_PASSWORD, TOKEN_ID, TOKEN_SECRET
 
 from pve_simulator import validate_parameters
 from pve_simulator.formats import UNCHECKED_FORMATS
+from pve_simulator.schema import DEFAULT_SCHEMA
 
 CONFIG = '/nodes/{node}/qemu/{vmid}/config'
 SEED_DRIVES = [
@@ -143,11 +146,19 @@ def test_every_named_format_the_config_endpoint_uses_is_checked(schema):
 
 
 def test_the_schema_is_the_official_tree(schema):
-    # The shared official schema: the whole API, including what the role uses.
+    # The official schema shipped in data/: the whole API, including what the role uses.
     assert len(schema.nodes) > 400
     for path in ('/nodes/{node}/qemu', '/nodes/{node}/qemu/{vmid}/config', '/nodes/{node}/qemu/{vmid}/resize',
                  '/access/ticket', '/cluster/nextid', '/nodes/{node}/tasks/{upid}/status'):
         assert path in schema.nodes
+
+
+def test_the_shipped_schema_is_the_one_its_readme_names():
+    # data/README.md records the digest of apidata.js converted unchanged; an edit by hand fails here.
+    with open(os.path.join(os.path.dirname(DEFAULT_SCHEMA), "README.md"), encoding="utf-8") as handle:
+        recorded = re.search(r"sha256 of `pve-api-schema.json`:\s+`([0-9a-f]{64})`", handle.read()).group(1)
+    with open(DEFAULT_SCHEMA, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == recorded
 
 
 # ------------------------------------------------------------------ HTTP
