@@ -144,7 +144,10 @@ options:
         type: str
         required: true
       size:
-        description: Size with a unit, for example V(50G) or V(5T). Only grows.
+        description:
+          - Size with a unit, for example V(50G) or V(5T). Only grows.
+          - A bare unit letter (C(K), C(M), C(G), C(T), C(P)) and C(KiB) ... C(PiB) are binary (powers of 1024,
+            as Proxmox VE means them); C(KB) ... C(PB) are decimal (powers of 1000); a number without unit is bytes.
         type: str
         required: true
       storage:
@@ -337,8 +340,9 @@ except ImportError:  # pragma: no cover
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
     PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, bool_value,
-    format_size, parse_property_string, parse_size, print_property_string, proxmox_argument_spec, size_in_gib,
+    format_size, parse_property_string, print_property_string, proxmox_argument_spec, size_in_gib,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size
 
 DISK_KEY = re.compile(r'(?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0')
 NET_KEY = re.compile(r'net\d+')

@@ -8,15 +8,12 @@ client, error wording, task waiting, and the parsing/printing of PVE
 property strings and sizes that the modules need to compare states.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
-import re
 import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.egid.s3share.plugins.module_utils._size import UNITS
 
 PROXMOXER_IMPORT_ERROR = None
 try:
@@ -33,9 +30,6 @@ try:
     from requests.exceptions import RequestException
 except ImportError:
     RequestException = Exception
-
-UNITS = {'': 1, 'K': 1024, 'M': 1024 ** 2, 'G': 1024 ** 3, 'T': 1024 ** 4}
-
 
 def proxmox_argument_spec():
     """Connection options shared by every proxmox_* module (see the doc fragment)."""
@@ -110,7 +104,10 @@ class ProxmoxClient:
                              % (params['api_host'], params['api_port'], error_reason(exc)))
 
     def call(self, action, obj, func, *args, **kwargs):
-        """Run one API call; wrap failures as ProxmoxError("Failed to <action> <obj>: <reason>")."""
+        """Run one API call and return its result; a failure raises ProxmoxError("Failed to <action> <obj>: <reason>").
+
+        The same contract as call() in _minio/errors.py.
+        """
         try:
             return func(*args, **kwargs)
         except (ResourceException, RequestException, OSError, ValueError) as exc:
@@ -139,7 +136,8 @@ class ProxmoxClient:
 
 
 # --------------------------------------------------------------------------
-# Property strings and sizes, as PVE parses and prints them.
+# Property strings and sizes, as PVE parses and prints them (sizes are
+# read by _size.parse_size: a bare unit letter is binary, as in PVE).
 
 def parse_property_string(text, default_key=None):
     """Split "a,b=c" into a dict; an unnamed first part goes to default_key."""
@@ -166,14 +164,6 @@ def print_property_string(values, default_key=None):
         if key != default_key and values[key] is not None:
             parts.append('%s=%s' % (key, values[key]))
     return ','.join(parts)
-
-
-def parse_size(text):
-    """'50G' -> bytes; a number without unit means bytes, as in PVE drive specs."""
-    found = re.fullmatch(r'\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*', str(text), re.IGNORECASE)
-    if not found:
-        raise ValueError('invalid size %r (expected e.g. 50G or 5T)' % text)
-    return int(float(found.group(1)) * UNITS[found.group(2).upper()])
 
 
 def format_size(size):

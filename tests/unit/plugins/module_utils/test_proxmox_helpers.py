@@ -16,6 +16,7 @@ _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.
 sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
 
 from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size  # noqa: E402
 from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power  # noqa: E402
 
 
@@ -24,7 +25,7 @@ from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, pr
     ('4096', 4096), ('200GiB', 200 * 1024 ** 3),
 ])
 def test_parse_size(text, size):
-    assert _proxmox.parse_size(text) == size
+    assert parse_size(text) == size
 
 
 @pytest.mark.parametrize('size, text', [
