@@ -93,45 +93,22 @@ unreadable_collaborator_records:
   sample: [{"name": "broken", "reason": "collaborator record broken: not valid JSON (...)"}]
 """
 
-import json
-
-from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import read_bucket
+from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_names, read_bucket
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorStore, RecordError, record_view, validate_record,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError, translate
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import PolicyError, normalize_policy
+from ansible_collections.egid.s3share.plugins.module_utils._minio.server import server_info
 
 SUBSETS = ("server", "buckets", "users", "groups", "policies", "collaborators")
 
 
-def gather_server(m):
-    try:
-        info = json.loads(m.admin.info() or "{}")
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("read", "server information", exc)
-    services = info.get("services") or {}
-    kms_status = services.get("kmsStatus") or []
-    return {
-        "mode": info.get("mode"),
-        "deployment_id": info.get("deploymentID"),
-        "versions": sorted(set(s.get("version") for s in info.get("servers") or [] if s.get("version"))),
-        "kms": bool(kms_status) and all(s.get("status") == "online" for s in kms_status),
-        "buckets": (info.get("buckets") or {}).get("count"),
-        "objects": (info.get("objects") or {}).get("count"),
-        "usage_bytes": (info.get("usage") or {}).get("size"),
-    }
-
-
 def gather_buckets(m):
     result = {}
-    try:
-        names = [b.name for b in m.s3.list_buckets()]
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("list", "buckets", exc)
-    for name in names:
+    for name in bucket_names(m.s3):
         state = read_bucket(m.s3, m.admin, name)
         if state:
             state.pop("state", None)
@@ -148,7 +125,7 @@ def main():
     result = {}
     try:
         if "server" in subsets:
-            result["server"] = gather_server(m)
+            result["server"] = server_info(m.admin)
         if "buckets" in subsets:
             result["buckets"] = gather_buckets(m)
         if "users" in subsets:

@@ -38,11 +38,12 @@ import secrets
 import string
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
-    MinioActionError, call, error_code, is_not_found, translate,
+    MinioActionError, Refused, absent_if_not_found, call, translate, translated,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
-    derived_keys, ensure_policy, ensure_policy_absent, list_access_keys, revoke_access_keys,
+    derived_keys, ensure_policy, ensure_policy_absent, ensure_user_absent, list_access_keys, revoke_access_keys,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
@@ -62,7 +63,7 @@ STALE_CREATION = datetime.timedelta(minutes=10)
 _RACE = "another run created it a moment ago; run again to see it (nothing was changed by this run)"
 
 
-class CollaboratorRefused(ValueError):
+class CollaboratorRefused(Refused):
     """A request refused before any change (bad input, or a conflict with what exists)."""
 
 
@@ -207,10 +208,7 @@ class CollaboratorStore(object):
 
     def bucket_exists(self):
         if self._exists is None:
-            try:
-                self._exists = bool(self.s3.bucket_exists(self.bucket))
-            except Exception as exc:  # pylint: disable=broad-except
-                raise translate("check", "bucket %s" % self.bucket, exc)
+            self._exists = bucket_exists(self.s3, self.bucket)
         return self._exists
 
     def ensure_bucket(self):
@@ -226,16 +224,15 @@ class CollaboratorStore(object):
             return None
         response = None
         try:
-            response = self.s3.get_object(self.bucket, record_key(name))
-            data = response.read()
-        except Exception as exc:  # pylint: disable=broad-except
-            if is_not_found(exc):
-                return None
-            raise translate("read", "collaborator record %s" % name, exc)
+            with translated("read", "collaborator record %s" % name, not_found_ok=True) as outcome:
+                response = self.s3.get_object(self.bucket, record_key(name))
+                data = response.read()
         finally:
             if response is not None:
                 response.close()
                 response.release_conn()
+        if outcome.not_found:
+            return None
         try:
             return json.loads(data.decode("utf-8"))
         except ValueError as exc:
@@ -249,16 +246,13 @@ class CollaboratorStore(object):
         """Write a new record only if none exists (If-None-Match: *). False when one already does."""
         data = self._encode(record)
         headers = {"If-None-Match": "*", "Content-Type": "application/json"}
-        try:
+        with translated("create", "collaborator record %s" % record["name"],
+                        ok_codes=("PreconditionFailed",)) as outcome:
             # minio-py's put_object turns unknown headers into user metadata, so the conditional
             # write goes through its signed request helper.
             self.s3._execute("PUT", self.bucket, record_key(record["name"]),  # pylint: disable=protected-access
                              body=data, headers=headers)
-        except Exception as exc:  # pylint: disable=broad-except
-            if error_code(exc) == "PreconditionFailed":
-                return False
-            raise translate("create", "collaborator record %s" % record["name"], exc)
-        return True
+        return outcome.code is None
 
     def put(self, record):
         data = self._encode(record)
@@ -266,25 +260,20 @@ class CollaboratorStore(object):
              record_key(record["name"]), io.BytesIO(data), len(data), content_type="application/json")
 
     def delete(self, name):
-        try:
-            self.s3.remove_object(self.bucket, record_key(name))
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise translate("remove", "collaborator record %s" % name, exc)
+        absent_if_not_found("remove", "collaborator record %s" % name, self.s3.remove_object, self.bucket,
+                            record_key(name))
 
     def names(self):
         """Every record's name (one listing of the records folder)."""
         if not self.bucket_exists():
             return []
-        try:
-            result = []
+        result = []
+        with translated("list", "collaborator records in bucket %s" % self.bucket):
             for obj in self.s3.list_objects(self.bucket, prefix=RECORD_PREFIX, recursive=True):
                 key = obj.object_name
                 if key.endswith(".json") and "/" not in key[len(RECORD_PREFIX):]:
                     result.append(key[len(RECORD_PREFIX):-len(".json")])
-            return sorted(result)
-        except Exception as exc:  # pylint: disable=broad-except
-            raise translate("list", "collaborator records in bucket %s" % self.bucket, exc)
+        return sorted(result)
 
 
 # ------------------------------------------------------------------ shared area
@@ -299,10 +288,8 @@ def shared_area_problem(s3, bucket, prefix, scan=True):
     earlier setting is left. ``scan`` lists the folder's versions (done when
     the grant is created or moved).
     """
-    try:
+    with translated("read the versioning of", "bucket %s" % bucket):
         config = s3.get_bucket_versioning(bucket)
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("read the versioning of", "bucket %s" % bucket, exc)
     folder = prefix + "/"
     if config.status == "Enabled":
         excluded = [p for p in (config.excluded_prefixes or []) if folder.startswith(p)]
@@ -312,14 +299,12 @@ def shared_area_problem(s3, bucket, prefix, scan=True):
                     "versioning_excluded_prefixes: ['results/'])" % (bucket, folder))
     if not scan:
         return None
-    try:
+    with translated("list the versions in", "%s/%s" % (bucket, folder)):
         for obj in s3.list_objects(bucket, prefix=folder, recursive=True, include_version=True):
             if obj.is_delete_marker or str(obj.is_latest).lower() != "true":
                 return ("%s/%s still holds old versions or delete markers (for example %s); remove them first "
                         "(mc rm --recursive --versions --non-current --force ALIAS/%s/%s)"
                         % (bucket, folder, obj.object_name, bucket, folder))
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("list the versions in", "%s/%s" % (bucket, folder), exc)
     return None
 
 
@@ -373,11 +358,7 @@ class Collaborators(object):
                     raise MinioActionError("create", "collaborator %s" % name, _RACE)
                 raise CollaboratorRefused("policy %s exists but is not managed as a collaborator (no record); "
                                           "remove it or run the sweep with orphans=remove" % policy_name(name))
-        try:
-            bucket_exists = self.s3.bucket_exists(bucket)
-        except Exception as exc:  # pylint: disable=broad-except
-            raise translate("check", "bucket %s" % bucket, exc)
-        if not bucket_exists:
+        if not bucket_exists(self.s3, bucket):
             raise CollaboratorRefused("bucket %s does not exist" % bucket)
         moved = record is None or (record["bucket"], record["prefix"]) != (bucket, prefix)
         problem = shared_area_problem(self.s3, bucket, prefix, scan=moved)
@@ -429,17 +410,17 @@ class Collaborators(object):
     def _rollback(self, name, access_key):
         """Undo a failed creation. Returns what could not be removed."""
         left = []
+        pname = policy_name(name)
         steps = (
-            ("user %s" % access_key, lambda: self.iam.admin.user_remove(access_key)),
-            ("policy %s" % policy_name(name), lambda: self.iam.admin.policy_remove(policy_name(name))),
-            ("record %s" % name, lambda: self.store.delete(name)),
+            ("user %s" % access_key, self.iam.admin.user_remove, access_key),
+            ("policy %s" % pname, self.iam.admin.policy_remove, pname),
+            ("record %s" % name, self.store.delete, name),
         )
-        for what, step in steps:
+        for what, func, arg in steps:
             try:
-                step()
-            except Exception as exc:  # pylint: disable=broad-except
-                if not is_not_found(exc):
-                    left.append(what)
+                absent_if_not_found("remove", what, func, arg)
+            except MinioActionError:
+                left.append(what)
         self.iam.users().pop(access_key, None)
         self.iam.policies().pop(policy_name(name), None)
         return left
@@ -558,28 +539,12 @@ class Collaborators(object):
         if not present:
             return Outcome(False, None, action=action)
         for access_key in users:
-            if not self.check_mode:
-                try:
-                    self.iam.admin.user_remove(access_key)
-                except Exception as exc:  # pylint: disable=broad-except
-                    if not is_not_found(exc):
-                        raise translate("remove", "user %s (collaborator %s)" % (access_key, name), exc)
-            self.iam.users().pop(access_key, None)
-        if self.iam.policy(pname) is not None:
-            if self.check_mode:
-                self.iam.policies().pop(pname, None)
-            else:
-                try:
-                    self.iam.admin.policy_remove(pname)
-                    self.iam.policies().pop(pname, None)
-                except Exception as exc:  # pylint: disable=broad-except
-                    if is_not_found(exc):
-                        self.iam.policies().pop(pname, None)
-                    elif error_code(exc) == "XMinioIAMPolicyInUse":
-                        # Attached somewhere else too (a group): detach it everywhere, then remove it.
-                        ensure_policy_absent(self.iam, pname, False, detach=True)
-                    else:
-                        raise translate("remove", "policy %s (collaborator %s)" % (pname, name), exc)
+            ensure_user_absent(self.iam, access_key, self.check_mode,
+                               label="user %s (collaborator %s)" % (access_key, name))
+        # The policy's users are gone: remove it at once, and detach it from a group only if the server
+        # says it is still in use.
+        ensure_policy_absent(self.iam, pname, self.check_mode, detach=True, try_first=True,
+                             label="policy %s (collaborator %s)" % (pname, name))
         if record is not None and not self.check_mode:
             self.store.delete(name)
         details = {"access_keys": users or None, "record": "missing" if record is None else None}

@@ -25,19 +25,6 @@ class DifferenceTracker(object):
                 return
         self._items.append({"name": name, "before": copy.deepcopy(before), "after": copy.deepcopy(after)})
 
-    def set_after(self, name, after):
-        self.add(name, self.before(name), after)
-
-    def before(self, name):
-        for item in self._items:
-            if item["name"] == name:
-                return item["before"]
-        return None
-
-    @property
-    def has_difference(self):
-        return any(item["before"] != item["after"] for item in self._items)
-
     def changed_names(self):
         return [item["name"] for item in self._items if item["before"] != item["after"]]
 

@@ -8,10 +8,6 @@ This file must not import Ansible: the expiry sweep runs it on the server
 outside Ansible (see roles/minio_admin).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 
 # Server codes meaning "the change you asked for is already in effect".
@@ -54,12 +50,16 @@ class MinioActionError(Exception):
         self.obj = obj
         self.reason = reason
         self.code = code
-        super(MinioActionError, self).__init__(self.message)
+        super().__init__(self.message)
 
     @property
     def message(self):
         target = (" %s" % self.obj) if self.obj else ""
         return "Failed to %s%s: %s" % (self.action, target, self.reason)
+
+
+class Refused(ValueError):
+    """Base of the refusals (bad input, or a conflict with what exists): worded for the user, never translated."""
 
 
 def error_code(exc):
@@ -96,10 +96,6 @@ def error_reason(exc):
     return message
 
 
-def is_already_applied(exc):
-    return error_code(exc) in ALREADY_APPLIED_CODES
-
-
 def is_not_found(exc):
     code = error_code(exc)
     if code in NOT_FOUND_CODES:
@@ -114,17 +110,61 @@ def translate(action, obj, exc):
     return MinioActionError(action, obj, error_reason(exc), error_code(exc))
 
 
-def call(action, obj, func, *args, **kwargs):
-    """Run one SDK call; "already applied" answers count as success.
+class translated:
+    """Context manager: any SDK or server error inside becomes MinioActionError("Failed to <action> <obj>: ...").
 
-    Returns (result, applied) where applied is False when the server said the
-    change was already in effect.
+    ``not_found_ok=True`` swallows a "not found" answer (the object is already
+    absent) and sets ``self.not_found``; ``ok_codes`` swallows the server codes
+    given (for example ALREADY_APPLIED_CODES) and sets ``self.code``. A
+    MinioActionError or a Refused raised inside passes through unchanged.
+
+        with translated("remove", "user %s" % name, not_found_ok=True):
+            admin.user_remove(name)
     """
-    try:
-        return func(*args, **kwargs), True
-    except MinioActionError:
-        raise
-    except Exception as exc:  # pylint: disable=broad-except
-        if is_already_applied(exc):
-            return None, False
-        raise translate(action, obj, exc)
+
+    def __init__(self, action, obj, not_found_ok=False, ok_codes=()):
+        self.action = action
+        self.obj = obj
+        self.not_found_ok = not_found_ok
+        self.ok_codes = frozenset(ok_codes)
+        self.not_found = False
+        self.code = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc is None or isinstance(exc, (MinioActionError, Refused)) or not isinstance(exc, Exception):
+            return False
+        if self.not_found_ok and is_not_found(exc):
+            self.not_found = True
+            return True
+        code = error_code(exc)
+        if code is not None and code in self.ok_codes:
+            self.code = code
+            return True
+        raise translate(self.action, self.obj, exc) from exc
+
+
+def call(action, obj, func, *args, **kwargs):
+    """Run one SDK call and return its result; "already applied" answers count as success (None).
+
+    The same contract as ProxmoxClient.call in _proxmox/api.py: (action, obj,
+    func, *args, **kwargs), and a failure raises an error worded
+    "Failed to <action> <obj>: <reason>".
+    """
+    with translated(action, obj, ok_codes=ALREADY_APPLIED_CODES):
+        return func(*args, **kwargs)
+    return None
+
+
+def absent_if_not_found(action, obj, func, *args, **kwargs):
+    """Run one removal; a "not found" answer means it is already absent.
+
+    Returns True when the call removed something, False when there was nothing
+    to remove. Any other error raises MinioActionError.
+    """
+    with translated(action, obj, not_found_ok=True):
+        func(*args, **kwargs)
+        return True
+    return False

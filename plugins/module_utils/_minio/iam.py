@@ -25,11 +25,11 @@ __metaclass__ = type
 import json
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
-    MinioActionError, call, is_not_found, translate,
+    MinioActionError, absent_if_not_found, call, translated,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import reconcile_set
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    canonical_json, normalize_policy,
+    normalize_policy, policies_equal,
 )
 
 BUILTIN_POLICIES = frozenset(("consoleAdmin", "readonly", "readwrite", "writeonly", "diagnostics"))
@@ -54,12 +54,8 @@ class IamState(object):
     # users -----------------------------------------------------------------
     def users(self):
         if self._users is None:
-            try:
+            with translated("list", "users"):
                 raw = json.loads(self.admin.user_list() or "{}")
-            except MinioActionError:
-                raise
-            except Exception as exc:  # pylint: disable=broad-except
-                raise translate("list", "users", exc)
             self._users = {}
             for name, info in (raw or {}).items():
                 self._users[name] = {
@@ -75,10 +71,8 @@ class IamState(object):
     # policies --------------------------------------------------------------
     def policies(self):
         if self._policies is None:
-            try:
+            with translated("list", "policies"):
                 raw = json.loads(self.admin.policy_list() or "{}")
-            except Exception as exc:  # pylint: disable=broad-except
-                raise translate("list", "policies", exc)
             self._policies = dict(raw or {})
         return self._policies
 
@@ -88,22 +82,19 @@ class IamState(object):
     # groups ----------------------------------------------------------------
     def group_names(self):
         if self._group_names is None:
-            try:
+            with translated("list", "groups"):
                 self._group_names = sorted(json.loads(self.admin.group_list() or "[]") or [])
-            except Exception as exc:  # pylint: disable=broad-except
-                raise translate("list", "groups", exc)
         return self._group_names
 
     def group(self, name):
         if name not in self.group_names():
             return None
         if name not in self._groups:
-            try:
+            info = None
+            with translated("read", "group %s" % name, not_found_ok=True):
                 info = json.loads(self.admin.group_info(name))
-            except Exception as exc:  # pylint: disable=broad-except
-                if is_not_found(exc):
-                    return None
-                raise translate("read", "group %s" % name, exc)
+            if info is None:
+                return None
             self._groups[name] = {
                 "status": info.get("status", "enabled"),
                 "members": sorted(info.get("members") or []),
@@ -128,18 +119,18 @@ def check_policies_exist(state, names, what):
     return None
 
 
-def ensure_user_absent(state, name, check_mode, tracker=None):
+def ensure_user_absent(state, name, check_mode, tracker=None, label=None):
+    """Remove a user (MinIO removes its service accounts and STS keys with it).
+
+    label names the user in an error message (default "user <name>").
+    """
     current = state.user(name)
     if tracker is not None:
         tracker.add("user", user_view(current), user_view(None))
     if current is None:
         return False
     if not check_mode:
-        try:
-            state.admin.user_remove(name)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise translate("remove", "user %s" % name, exc)
+        absent_if_not_found("remove", label or "user %s" % name, state.admin.user_remove, name)
     state.users().pop(name, None)
     return True
 
@@ -215,7 +206,7 @@ def ensure_policy(state, name, document, check_mode, tracker=None):
     before = normalize_policy(current) if current else None
     if tracker is not None:
         tracker.add("policy", before, wanted)
-    if before is not None and canonical_json(before) == canonical_json(wanted):
+    if before is not None and policies_equal(before, wanted):
         return False
     if not check_mode:
         call("create" if current is None else "update", "policy %s" % name,
@@ -226,10 +217,8 @@ def ensure_policy(state, name, document, check_mode, tracker=None):
 
 def policy_entities(state, name):
     """Users and groups a policy is attached to (one admin call)."""
-    try:
+    with translated("read the attachments of", "policy %s" % name):
         raw = json.loads(state.admin.get_policy_entities(users=[], groups=[], policies=[name]) or "{}")
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("read the attachments of", "policy %s" % name, exc)
     users, groups = set(), set()
     for mapping in raw.get("policyMappings") or []:
         if mapping.get("policy") == name:
@@ -238,12 +227,30 @@ def policy_entities(state, name):
     return sorted(users), sorted(groups)
 
 
-def ensure_policy_absent(state, name, check_mode, tracker=None, detach=False):
+def ensure_policy_absent(state, name, check_mode, tracker=None, detach=False, label=None, try_first=False):
+    """Remove a canned policy; with detach, detach it from its users and groups first.
+
+    label names the policy in an error message (default "policy <name>").
+    try_first (with detach) removes it at once and lists its attachments only
+    when the server says it is still in use: a caller that has just removed
+    the policy's users spares that listing (the collaborator sweep).
+    """
     current = state.policy(name)
     if tracker is not None:
         tracker.add("policy", normalize_policy(current) if current else None, None)
     if current is None:
         return False
+    if try_first and detach:
+        if check_mode:
+            state.policies().pop(name, None)
+            return True
+        with translated("remove", label or "policy %s" % name, not_found_ok=True,
+                        ok_codes=("XMinioIAMPolicyInUse",)) as outcome:
+            state.admin.policy_remove(name)
+        if outcome.code is None:
+            state.policies().pop(name, None)
+            return True
+        # Attached somewhere else too (a group): detach it everywhere, then remove it.
     users, groups = policy_entities(state, name)
     if (users or groups) and not detach:
         raise MinioActionError("remove", "policy %s" % name,
@@ -260,11 +267,7 @@ def ensure_policy_absent(state, name, check_mode, tracker=None, detach=False):
             remaining = [p for p in (info["policies"] if info else []) if p != name]
             call("detach policy %s from" % name, "group %s" % group, state.admin.policy_set,
                  ",".join(remaining), group=group)
-        try:
-            state.admin.policy_remove(name)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise translate("remove", "policy %s" % name, exc)
+        absent_if_not_found("remove", label or "policy %s" % name, state.admin.policy_remove, name)
     state.policies().pop(name, None)
     return True
 
@@ -319,11 +322,7 @@ def ensure_group_absent(state, name, check_mode, tracker=None):
     if not check_mode:
         if current["members"]:
             call("remove members from", "group %s" % name, state.admin.group_remove, name, current["members"])
-        try:
-            state.admin.group_remove(name)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise translate("remove", "group %s" % name, exc)
+        absent_if_not_found("remove", "group %s" % name, state.admin.group_remove, name)
     state.group_names().remove(name)
     state._groups.pop(name, None)
     return True
@@ -353,13 +352,11 @@ def list_access_keys(state, users):
     users = sorted(set(users))
     if not users:
         return {}
-    try:
+    with translated("list the access keys of", "users %s" % ", ".join(users)):
         response = state.admin._url_open(  # pylint: disable=protected-access
             method="GET", command=_AdminPath("list-access-keys-bulk"),
             query_params={"users": users, "listType": "all"}, preload_content=False)
         raw = json.loads(_decrypt(state.admin, response).decode("utf-8") or "{}")
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("list the access keys of", "users %s" % ", ".join(users), exc)
     result = {}
     for user in users:
         entry = raw.get(user) or {}
@@ -378,11 +375,8 @@ def derived_keys(state, user):
 def revoke_access_keys(state, user, keys):
     """Delete the service accounts and revoke the STS keys that derived_keys() found for the user."""
     for access_key in keys["service_accounts"]:
-        try:
-            state.admin.delete_service_account(access_key)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_not_found(exc):
-                raise translate("delete", "service account %s of user %s" % (access_key, user), exc)
+        absent_if_not_found("delete", "service account %s of user %s" % (access_key, user),
+                            state.admin.delete_service_account, access_key)
     if keys["sts_keys"]:
         call("revoke the STS keys of", "user %s" % user, state.admin._url_open,  # pylint: disable=protected-access
              method="POST", command=_AdminPath("revoke-tokens/builtin"),

@@ -15,7 +15,7 @@ import datetime
 import re
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
-from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import is_not_found, translate
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import Refused, translated
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_prefix, validate_bucket_name,
 )
@@ -24,7 +24,7 @@ MAX_SECONDS = 7 * 24 * 3600
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-class ShareRefused(ValueError):
+class ShareRefused(Refused):
     """A share request refused before anything is signed."""
 
 
@@ -70,19 +70,24 @@ def validate_share(bucket, object_key=None, prefix=None, records_bucket=None):
     return object_key, None
 
 
+def object_stat(s3, bucket, object_key):
+    """The object's stat, None when there is no such object."""
+    stat = None
+    with translated("read", "%s/%s" % (bucket, object_key), not_found_ok=True):
+        stat = s3.stat_object(bucket, object_key)
+    return stat
+
+
 def objects_to_share(s3, bucket, object_key=None, prefix=None, max_objects=1000):
     """[{"object", "size"}] for one object or every object under a folder."""
     target = "%s/%s" % (bucket, object_key or prefix)
     if object_key is not None:
-        try:
-            stat = s3.stat_object(bucket, object_key)
-        except Exception as exc:  # pylint: disable=broad-except
-            if is_not_found(exc):
-                raise ShareRefused("Failed to share %s: no such object" % target)
-            raise translate("read", target, exc)
+        stat = object_stat(s3, bucket, object_key)
+        if stat is None:
+            raise ShareRefused("Failed to share %s: no such object" % target)
         return [{"object": object_key, "size": stat.size}]
     objects = []
-    try:
+    with translated("list the objects of", target):
         for obj in s3.list_objects(bucket, prefix=prefix + "/", recursive=True):
             if obj.is_dir:
                 continue
@@ -90,10 +95,6 @@ def objects_to_share(s3, bucket, object_key=None, prefix=None, max_objects=1000)
             if len(objects) > max_objects:
                 raise ShareRefused("Refusing to share more than max_objects=%d objects under %s"
                                    % (max_objects, target))
-    except ShareRefused:
-        raise
-    except Exception as exc:  # pylint: disable=broad-except
-        raise translate("list the objects of", target, exc)
     if not objects:
         raise ShareRefused("Failed to share %s: no object under that prefix" % target)
     return objects
@@ -102,9 +103,7 @@ def objects_to_share(s3, bucket, object_key=None, prefix=None, max_objects=1000)
 def sign_links(signer, bucket, objects, seconds):
     """Add a presigned GET URL to each object. Returns the expiry time."""
     for item in objects:
-        try:
+        with translated("sign a link to", "%s/%s" % (bucket, item["object"])):
             item["url"] = signer.presigned_get_object(bucket, item["object"],
                                                       expires=datetime.timedelta(seconds=seconds))
-        except Exception as exc:  # pylint: disable=broad-except
-            raise translate("sign a link to", "%s/%s" % (bucket, item["object"]), exc)
     return utc_now() + datetime.timedelta(seconds=seconds)

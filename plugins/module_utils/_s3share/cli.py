@@ -36,6 +36,7 @@ import sys
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
     AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorRefused, CollaboratorStore, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
     format_time, generate_secret_key, parse_time, record_view, validate_record,
@@ -51,7 +52,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import 
     PolicyError, normalize_prefix, template_policy, validate_bucket_name,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.share import (
-    ShareRefused, objects_to_share, sign_links, validate_share,
+    ShareRefused, object_stat, objects_to_share, sign_links, validate_share,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (
     Caller, NotAllowed, groups_of, load_delegations,
@@ -317,13 +318,10 @@ def _share(session, args):
     if not (session.caller.may_read(bucket, path) or (parent and session.caller.may_read(bucket, parent))):
         session.caller.check_link(bucket, path, args.days)
     s3 = session.clients.s3
-    try:
-        s3.stat_object(bucket, path)
+    if object_stat(s3, bucket, path) is not None:
         object_key, prefix = validate_share(bucket, path, None, session.records_bucket)
         folder = path.rpartition("/")[0]
-    except ShareRefused:
-        raise
-    except Exception:  # pylint: disable=broad-except
+    else:
         # Not an object: a folder (or nothing, which objects_to_share refuses).
         object_key, prefix = validate_share(bucket, None, path, session.records_bucket)
         folder = prefix
@@ -343,7 +341,7 @@ def _share(session, args):
 def _user_add(session, args):
     session.caller.require_admin("user add")
     iam = IamState(session.clients.admin)
-    if not session.clients.s3.bucket_exists(args.bucket):
+    if not bucket_exists(session.clients.s3, args.bucket):
         raise CollaboratorRefused("bucket %s does not exist" % args.bucket)
     if args.name == session.settings.access_key or args.name.startswith("collab-"):
         raise CollaboratorRefused("the name %s is reserved" % args.name)

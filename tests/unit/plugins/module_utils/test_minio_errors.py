@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh 
 from minio.error import MinioAdminException, S3Error  # noqa: E402
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (  # noqa: E402
-    MinioActionError, call, error_code, is_already_applied, is_not_found, translate,
+    MinioActionError, absent_if_not_found, call, error_code, is_not_found, translate,
+    translated,
 )
 
 
@@ -52,15 +53,15 @@ def test_policy_in_use_hint():
 
 def test_already_applied_is_no_change():
     exc = admin_error(400, "XMinioAdminPolicyChangeAlreadyApplied", "The specified policy change is already in effect.")
-    assert is_already_applied(exc)
+    assert error_code(exc) == "XMinioAdminPolicyChangeAlreadyApplied"
 
     def attach():
         raise exc
-    assert call("attach", "policy p", attach) == (None, False)
+    assert call("attach", "policy p", attach) is None
 
 
 def test_call_success_and_failure():
-    assert call("list", "users", lambda: "ok") == ("ok", True)
+    assert call("list", "users", lambda: "ok") == "ok"
 
     def boom():
         raise admin_error(403, "AccessDenied", "Access Denied.")
@@ -73,3 +74,56 @@ def test_call_success_and_failure():
 def test_connection_errors_keep_their_reason():
     err = translate("list", "users", OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
     assert err.message == "Failed to list users: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+
+
+def test_translated_names_the_action_and_the_object():
+    with pytest.raises(MinioActionError) as exc:
+        with translated("read", "group g"):
+            raise admin_error(403, "AccessDenied", "Access Denied.")
+    assert exc.value.message == "Failed to read group g: AccessDenied: Access Denied."
+    assert isinstance(exc.value.__cause__, MinioAdminException)
+
+
+def test_translated_lets_a_translated_error_through_unchanged():
+    inner = MinioActionError("create", "user u", "reason")
+    with pytest.raises(MinioActionError) as exc:
+        with translated("read", "group g"):
+            raise inner
+    assert exc.value is inner
+
+
+def test_translated_not_found_ok_records_the_absence():
+    with translated("remove", "user u", not_found_ok=True) as outcome:
+        raise admin_error(404, "XMinioAdminNoSuchUser", "The specified user does not exist.")
+    assert outcome.not_found
+    with pytest.raises(MinioActionError):
+        with translated("remove", "user u"):
+            raise admin_error(404, "XMinioAdminNoSuchUser", "The specified user does not exist.")
+
+
+def test_translated_ok_codes():
+    with translated("create", "record r", ok_codes=("PreconditionFailed",)) as outcome:
+        raise s3_error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+    assert outcome.code == "PreconditionFailed"
+
+
+def test_translated_leaves_non_errors_alone():
+    with pytest.raises(KeyboardInterrupt):
+        with translated("list", "users"):
+            raise KeyboardInterrupt()
+
+
+def test_absent_if_not_found():
+    removed = []
+    assert absent_if_not_found("remove", "user u", removed.append, "u") is True
+    assert removed == ["u"]
+
+    def missing(name):
+        raise admin_error(404, "XMinioAdminNoSuchUser", "The specified user does not exist.")
+    assert absent_if_not_found("remove", "user u", missing, "u") is False
+
+    def denied(name):
+        raise admin_error(403, "AccessDenied", "Access Denied.")
+    with pytest.raises(MinioActionError) as exc:
+        absent_if_not_found("remove", "user u", denied, "u")
+    assert exc.value.message == "Failed to remove user u: AccessDenied: Access Denied."

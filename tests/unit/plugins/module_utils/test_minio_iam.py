@@ -276,9 +276,9 @@ def test_reconcile_set_none_leaves_alone():
 def test_difference_tracker():
     tracker = DifferenceTracker()
     tracker.add("user", {"status": "enabled"}, {"status": "enabled"})
-    assert not tracker.has_difference
+    assert tracker.changed_names() == []
     tracker.add("policy", None, {"a": 1})
-    assert tracker.has_difference and tracker.changed_names() == ["policy"]
+    assert tracker.changed_names() == ["policy"]
     assert tracker.diff() == {"before": {"user": {"status": "enabled"}, "policy": None},
                               "after": {"user": {"status": "enabled"}, "policy": {"a": 1}}}
 
