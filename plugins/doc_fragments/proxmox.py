@@ -2,12 +2,8 @@
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
 
-__metaclass__ = type
-
-
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # Connection options shared by the egid.s3share proxmox_* modules
     # (plugins/module_utils/_proxmox/api.py: proxmox_argument_spec).
     DOCUMENTATION = r"""

@@ -38,7 +38,7 @@ def delegations_document(delegations, admin_groups=None):
     return {"admin_groups": document["admin_groups"], "delegations": [d.as_dict() for d in parsed]}
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "delegation_link_paths": delegation_link_paths,

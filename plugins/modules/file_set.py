@@ -3,8 +3,6 @@
 # Copyright: EGID / UMR 8199
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 ---
 module: file_set
@@ -152,27 +150,27 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             entries=dict(
-                type='list', elements='dict', required=True,
+                type="list", elements="dict", required=True,
                 options=dict(
-                    path=dict(type='path', required=True),
-                    state=dict(type='str', choices=['directory', 'file'], default='file'),
-                    content=dict(type='str'),
-                    secret_content=dict(type='str', no_log=True),
-                    owner=dict(type='str'),
-                    group=dict(type='str'),
-                    mode=dict(type='str'),
+                    path=dict(type="path", required=True),
+                    state=dict(type="str", choices=["directory", "file"], default="file"),
+                    content=dict(type="str"),
+                    secret_content=dict(type="str", no_log=True),
+                    owner=dict(type="str"),
+                    group=dict(type="str"),
+                    mode=dict(type="str"),
                 ),
-                mutually_exclusive=[('content', 'secret_content')],
+                mutually_exclusive=[("content", "secret_content")],
             ),
         ),
         supports_check_mode=True,
     )
     try:
-        entries, planned = _file_set.plan(module.params['entries'], module.check_mode)
+        entries, planned = _file_set.plan(module.params["entries"], module.check_mode)
     except _file_set.FileSetError as exc:
-        module.fail_json(msg='Nothing was changed. %s' % exc)
+        module.fail_json(msg="Nothing was changed. %s" % exc)
     except OSError as exc:
-        module.fail_json(msg='Nothing was changed. Failed to read %s: %s' % (exc.filename, exc.strerror))
+        module.fail_json(msg="Nothing was changed. Failed to read %s: %s" % (exc.filename, exc.strerror))
 
     changed = [e for e in entries if e.changes]
     if changed and not module.check_mode:
@@ -181,7 +179,7 @@ def main():
             try:
                 entry.apply()
             except OSError as exc:
-                module.fail_json(msg='Failed to write %s: %s' % (entry.path, exc.strerror),
+                module.fail_json(msg="Failed to write %s: %s" % (entry.path, exc.strerror),
                                  changed=bool(done), changed_paths=done)
             done.append(entry.path)
 
@@ -189,13 +187,13 @@ def main():
         changed=bool(changed),
         entries=[e.report() for e in entries],
         changed_paths=[e.path for e in changed],
-        planned_accounts=planned['accounts'],
-        planned_parents=planned['parents'],
+        planned_accounts=planned["accounts"],
+        planned_parents=planned["parents"],
     )
     if module._diff:
-        result['diff'] = [d for e in changed for d in e.diffs()]
+        result["diff"] = [d for e in changed for d in e.diffs()]
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

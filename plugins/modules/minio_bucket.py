@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: minio_bucket
 short_description: Manage MinIO buckets (versioning, encryption, quota, tags, object lock)

@@ -3,10 +3,6 @@
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: proxmox_vm_config
@@ -344,18 +340,18 @@ from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
 )
 from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size
 
-DISK_KEY = re.compile(r'(?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0')
-NET_KEY = re.compile(r'net\d+')
-HARDWARE_KEYS = ('memory', 'sockets', 'cores', 'cpu', 'bios', 'machine', 'scsihw', 'vga', 'serial0')
-SAFE_KEYS = ('name', 'ostype', 'agent', 'onboot', 'boot', 'ciuser', 'sshkeys', 'nameserver', 'searchdomain')
+DISK_KEY = re.compile(r"(?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0")
+NET_KEY = re.compile(r"net\d+")
+HARDWARE_KEYS = ("memory", "sockets", "cores", "cpu", "bios", "machine", "scsihw", "vga", "serial0")
+SAFE_KEYS = ("name", "ostype", "agent", "onboot", "boot", "ciuser", "sshkeys", "nameserver", "searchdomain")
 # PVE's values when a key is absent from the config.
-PVE_DEFAULTS = {'memory': '512', 'sockets': '1', 'cores': '1', 'cpu': 'kvm64', 'bios': 'seabios',
-                'machine': 'i440fx', 'scsihw': 'lsi', 'ostype': 'other', 'agent': '0', 'onboot': '0',
-                'vga': 'default', 'serial0': 'none'}
+PVE_DEFAULTS = {"memory": "512", "sockets": "1", "cores": "1", "cpu": "kvm64", "bios": "seabios",
+                "machine": "i440fx", "scsihw": "lsi", "ostype": "other", "agent": "0", "onboot": "0",
+                "vga": "default", "serial0": "none"}
 # Keys whose default is expressed by leaving them out of the config.
-ABSENT_DEFAULTS = ('bios', 'machine', 'vga', 'serial0')
-DISK_OPTIONS = ('cache', 'discard', 'iothread', 'ssd')
-NIC_OPTIONS = ('bridge', 'tag', 'firewall')
+ABSENT_DEFAULTS = ("bios", "machine", "vga", "serial0")
+DISK_OPTIONS = ("cache", "discard", "iothread", "ssd")
+NIC_OPTIONS = ("bridge", "tag", "firewall")
 
 
 class PlanError(Exception):
@@ -367,189 +363,189 @@ class PlanError(Exception):
 
 def _scalar(key, value):
     value = str(value)
-    if key == 'memory':
-        return parse_property_string(value, 'current').get('current', PVE_DEFAULTS['memory'])
-    if key == 'cpu':
-        return print_property_string(parse_property_string(value, 'cputype'), 'cputype')
-    if key == 'agent':
-        parsed = parse_property_string(value, 'enabled')
-        parsed['enabled'] = '1' if bool_value(parsed.get('enabled', '0')) else '0'
-        return print_property_string(parsed, 'enabled')
-    if key == 'onboot':
-        return '1' if bool_value(value) else '0'
-    if key == 'machine':
-        parsed = parse_property_string(value, 'type')
-        if parsed.get('type') in (None, '', 'pc', 'i440fx'):
-            parsed['type'] = 'i440fx'
-        return print_property_string(parsed, 'type')
-    if key == 'sshkeys':
-        return '\n'.join(line.strip() for line in unquote(value).splitlines() if line.strip())
-    if key == 'nameserver':
-        return ' '.join(value.replace(',', ' ').split())
+    if key == "memory":
+        return parse_property_string(value, "current").get("current", PVE_DEFAULTS["memory"])
+    if key == "cpu":
+        return print_property_string(parse_property_string(value, "cputype"), "cputype")
+    if key == "agent":
+        parsed = parse_property_string(value, "enabled")
+        parsed["enabled"] = "1" if bool_value(parsed.get("enabled", "0")) else "0"
+        return print_property_string(parsed, "enabled")
+    if key == "onboot":
+        return "1" if bool_value(value) else "0"
+    if key == "machine":
+        parsed = parse_property_string(value, "type")
+        if parsed.get("type") in (None, "", "pc", "i440fx"):
+            parsed["type"] = "i440fx"
+        return print_property_string(parsed, "type")
+    if key == "sshkeys":
+        return "\n".join(line.strip() for line in unquote(value).splitlines() if line.strip())
+    if key == "nameserver":
+        return " ".join(value.replace(",", " ").split())
     return value
 
 
 def parse_disk(value):
     """A drive value of the config -> {volume, storage, size, media, options}."""
-    parsed = parse_property_string(value, 'file')
-    volume = parsed.pop('file', parsed.pop('volume', ''))
-    disk = {'volume': volume, 'storage': volume.split(':', 1)[0] if ':' in volume else None,
-            'size': parse_size(parsed.pop('size')) if 'size' in parsed else None,
-            'media': parsed.pop('media', 'disk'),
-            'cloudinit': 'cloudinit' in volume}
-    disk['options'] = _disk_options(parsed)
+    parsed = parse_property_string(value, "file")
+    volume = parsed.pop("file", parsed.pop("volume", ""))
+    disk = {"volume": volume, "storage": volume.split(":", 1)[0] if ":" in volume else None,
+            "size": parse_size(parsed.pop("size")) if "size" in parsed else None,
+            "media": parsed.pop("media", "disk"),
+            "cloudinit": "cloudinit" in volume}
+    disk["options"] = _disk_options(parsed)
     return disk
 
 
 def _disk_options(parsed):
     options = {}
-    if parsed.get('cache') not in (None, ''):
-        options['cache'] = parsed['cache']
-    if parsed.get('discard') == 'on':
-        options['discard'] = 'on'
-    for key in ('iothread', 'ssd'):
-        if bool_value(parsed.get(key, '0')):
-            options[key] = '1'
+    if parsed.get("cache") not in (None, ""):
+        options["cache"] = parsed["cache"]
+    if parsed.get("discard") == "on":
+        options["discard"] = "on"
+    for key in ("iothread", "ssd"):
+        if bool_value(parsed.get(key, "0")):
+            options[key] = "1"
     return options
 
 
 def desired_disk_options(disk):
-    return _disk_options({'cache': disk.get('cache'), 'discard': 'on' if disk.get('discard') else None,
-                          'iothread': '1' if disk.get('iothread') else '0', 'ssd': '1' if disk.get('ssd') else '0'})
+    return _disk_options({"cache": disk.get("cache"), "discard": "on" if disk.get("discard") else None,
+                          "iothread": "1" if disk.get("iothread") else "0", "ssd": "1" if disk.get("ssd") else "0"})
 
 
 def parse_nic(value):
     parsed = parse_property_string(value)
     nic = {}
     for key, item in parsed.items():
-        if key == 'model':
-            nic['model'] = item
-        elif key == 'macaddr':
-            nic['macaddr'] = item.upper()
+        if key == "model":
+            nic["model"] = item
+        elif key == "macaddr":
+            nic["macaddr"] = item.upper()
         elif key in NIC_OPTIONS:
             nic[key] = item
-        elif '=' not in key and re.fullmatch(r'[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}', item):
+        elif "=" not in key and re.fullmatch(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}", item):
             # "e1000=BC:24:11:..." is model + MAC in one key.
-            nic['model'] = key
-            nic['macaddr'] = item.upper()
-    if nic.get('firewall') is not None:
-        nic['firewall'] = '1' if bool_value(nic['firewall']) else '0'
-    if nic.get('firewall') == '0':
-        del nic['firewall']
+            nic["model"] = key
+            nic["macaddr"] = item.upper()
+    if nic.get("firewall") is not None:
+        nic["firewall"] = "1" if bool_value(nic["firewall"]) else "0"
+    if nic.get("firewall") == "0":
+        del nic["firewall"]
     return nic
 
 
 def desired_nic(nic):
-    result = {'model': nic['model'], 'bridge': nic['bridge']}
-    if nic.get('tag') is not None:
-        result['tag'] = str(nic['tag'])
-    if nic.get('firewall'):
-        result['firewall'] = '1'
-    if nic.get('macaddr'):
-        result['macaddr'] = nic['macaddr'].upper()
+    result = {"model": nic["model"], "bridge": nic["bridge"]}
+    if nic.get("tag") is not None:
+        result["tag"] = str(nic["tag"])
+    if nic.get("firewall"):
+        result["firewall"] = "1"
+    if nic.get("macaddr"):
+        result["macaddr"] = nic["macaddr"].upper()
     return result
 
 
 def nic_value(nic, macaddr=None):
     """Request value: 'e1000=<mac>,bridge=vmbr0' keeps the MAC, 'e1000,bridge=vmbr0' lets PVE pick one."""
-    mac = nic.get('macaddr') or macaddr
-    head = '%s=%s' % (nic['model'], mac) if mac else nic['model']
+    mac = nic.get("macaddr") or macaddr
+    head = "%s=%s" % (nic["model"], mac) if mac else nic["model"]
     rest = dict((key, nic[key]) for key in NIC_OPTIONS if nic.get(key) is not None)
-    return ','.join([head] + (['%s=%s' % (key, rest[key]) for key in sorted(rest)] if rest else []))
+    return ",".join([head] + (["%s=%s" % (key, rest[key]) for key in sorted(rest)] if rest else []))
 
 
 def describe_disk(disk):
-    parts = ['storage=%s' % disk['storage'], 'size=%s' % (format_size(disk['size']) if disk['size'] else '?')]
-    parts += ['%s=%s' % (key, disk['options'][key]) for key in DISK_OPTIONS if key in disk['options']]
-    return ','.join(parts)
+    parts = ["storage=%s" % disk["storage"], "size=%s" % (format_size(disk["size"]) if disk["size"] else "?")]
+    parts += ["%s=%s" % (key, disk["options"][key]) for key in DISK_OPTIONS if key in disk["options"]]
+    return ",".join(parts)
 
 
 def describe_nic(nic):
-    return ','.join('%s=%s' % (key, nic[key]) for key in ('model', 'bridge', 'tag', 'firewall', 'macaddr') if key in nic)
+    return ",".join("%s=%s" % (key, nic[key]) for key in ("model", "bridge", "tag", "firewall", "macaddr") if key in nic)
 
 
 def desired_scalars(params):
     """The declared non-disk keys, normalised like _scalar() does for the config."""
     wanted = {
-        'name': params['name'],
-        'memory': str(params['memory']),
-        'sockets': str(params['sockets']),
-        'cores': str(params['cores']),
-        'cpu': _scalar('cpu', params['cpu']),
-        'bios': params['bios'],
-        'machine': _scalar('machine', params['machine'] or 'i440fx'),
-        'scsihw': params['scsihw'],
-        'ostype': params['ostype'],
-        'agent': '1' if params['agent'] else '0',
-        'onboot': '1' if params['onboot'] else '0',
-        'vga': params['vga'],
-        'serial0': 'socket' if params['serial_console'] else 'none',
+        "name": params["name"],
+        "memory": str(params["memory"]),
+        "sockets": str(params["sockets"]),
+        "cores": str(params["cores"]),
+        "cpu": _scalar("cpu", params["cpu"]),
+        "bios": params["bios"],
+        "machine": _scalar("machine", params["machine"] or "i440fx"),
+        "scsihw": params["scsihw"],
+        "ostype": params["ostype"],
+        "agent": "1" if params["agent"] else "0",
+        "onboot": "1" if params["onboot"] else "0",
+        "vga": params["vga"],
+        "serial0": "socket" if params["serial_console"] else "none",
     }
-    first_disk = params['disks'][0]['slot']
-    if params.get('iso'):
-        wanted['boot'] = 'order=%s;%s;%s' % (first_disk, params['iso_drive'], params['nics'][0]['slot'])
+    first_disk = params["disks"][0]["slot"]
+    if params.get("iso"):
+        wanted["boot"] = "order=%s;%s;%s" % (first_disk, params["iso_drive"], params["nics"][0]["slot"])
     else:
-        wanted['boot'] = 'order=%s' % first_disk
-    cloud = params.get('cloud_init')
+        wanted["boot"] = "order=%s" % first_disk
+    cloud = params.get("cloud_init")
     if cloud:
-        if cloud.get('user'):
-            wanted['ciuser'] = cloud['user']
-        if cloud.get('ssh_keys'):
-            wanted['sshkeys'] = '\n'.join(key.strip() for key in cloud['ssh_keys'] if key.strip())
-        if cloud.get('nameservers'):
-            wanted['nameserver'] = ' '.join(cloud['nameservers'])
-        if cloud.get('searchdomain'):
-            wanted['searchdomain'] = cloud['searchdomain']
-        for index, value in enumerate(cloud.get('ip_configs') or []):
-            wanted['ipconfig%d' % index] = print_property_string(parse_property_string(value))
+        if cloud.get("user"):
+            wanted["ciuser"] = cloud["user"]
+        if cloud.get("ssh_keys"):
+            wanted["sshkeys"] = "\n".join(key.strip() for key in cloud["ssh_keys"] if key.strip())
+        if cloud.get("nameservers"):
+            wanted["nameserver"] = " ".join(cloud["nameservers"])
+        if cloud.get("searchdomain"):
+            wanted["searchdomain"] = cloud["searchdomain"]
+        for index, value in enumerate(cloud.get("ip_configs") or []):
+            wanted["ipconfig%d" % index] = print_property_string(parse_property_string(value))
     return wanted
 
 
 def request_value(key, value):
     """How a normalised scalar is sent to PVE."""
-    if key == 'sshkeys':
+    if key == "sshkeys":
         # PVE wants the keys URL-encoded (format "urlencoded"), on top of the form encoding.
-        return quote(value + '\n', safe='')
-    if key == 'agent' and value in ('0', '1'):
-        return 'enabled=%s' % value
+        return quote(value + "\n", safe="")
+    if key == "agent" and value in ("0", "1"):
+        return "enabled=%s" % value
     return value
 
 
 def normalise_config(config):
     """The managed part of a VM config (GET .../config) as comparable values."""
-    result = {'scalars': {}, 'disks': {}, 'cdroms': {}, 'nics': {}}
+    result = {"scalars": {}, "disks": {}, "cdroms": {}, "nics": {}}
     for key, value in config.items():
-        if key == 'digest' or key.startswith('unused'):
+        if key == "digest" or key.startswith("unused"):
             continue
         value = str(value)
         if DISK_KEY.fullmatch(key):
             disk = parse_disk(value)
-            if disk['media'] == 'cdrom' or disk['cloudinit']:
-                result['cdroms'][key] = disk
+            if disk["media"] == "cdrom" or disk["cloudinit"]:
+                result["cdroms"][key] = disk
             else:
-                result['disks'][key] = disk
+                result["disks"][key] = disk
         elif NET_KEY.fullmatch(key):
-            result['nics'][key] = parse_nic(value)
-        elif key in HARDWARE_KEYS or key in SAFE_KEYS or key.startswith('ipconfig'):
-            if key.startswith('ipconfig'):
-                result['scalars'][key] = print_property_string(parse_property_string(value))
+            result["nics"][key] = parse_nic(value)
+        elif key in HARDWARE_KEYS or key in SAFE_KEYS or key.startswith("ipconfig"):
+            if key.startswith("ipconfig"):
+                result["scalars"][key] = print_property_string(parse_property_string(value))
             else:
-                result['scalars'][key] = _scalar(key, value)
-        elif key == 'cipassword':
-            result['scalars'][key] = '********'
+                result["scalars"][key] = _scalar(key, value)
+        elif key == "cipassword":
+            result["scalars"][key] = "********"
     for key, default in PVE_DEFAULTS.items():
-        result['scalars'].setdefault(key, default)
+        result["scalars"].setdefault(key, default)
     return result
 
 
 def display(state):
     """A flat dict for diff output and the RV(config) return value."""
-    out = dict(state['scalars'])
-    for key, disk in state['disks'].items():
+    out = dict(state["scalars"])
+    for key, disk in state["disks"].items():
         out[key] = describe_disk(disk)
-    for key, disk in state['cdroms'].items():
-        out[key] = ('%s,media=cdrom' % disk['volume']) if not disk['cloudinit'] else '%s:cloudinit' % disk['storage']
-    for key, nic in state['nics'].items():
+    for key, disk in state["cdroms"].items():
+        out[key] = ("%s,media=cdrom" % disk["volume"]) if not disk["cloudinit"] else "%s:cloudinit" % disk["storage"]
+    for key, nic in state["nics"].items():
         out[key] = describe_nic(nic)
     return out
 
@@ -567,179 +563,179 @@ def plan_changes(current, params, fresh=False, running=False):
     Raises PlanError when the declaration would shrink, detach or move a disk.
     ``fresh`` means the VM was just created or cloned: everything is applied.
     """
-    apply_hardware = fresh or params['apply_hardware_changes']
+    apply_hardware = fresh or params["apply_hardware_changes"]
     wanted = desired_scalars(params)
-    after = {'scalars': dict(current['scalars']), 'disks': dict(current['disks']),
-             'cdroms': dict(current['cdroms']), 'nics': dict(current['nics'])}
+    after = {"scalars": dict(current["scalars"]), "disks": dict(current["disks"]),
+             "cdroms": dict(current["cdroms"]), "nics": dict(current["nics"])}
     updates, delete, resizes, drift, changes = {}, [], [], [], []
     errors = []
 
     for key, value in sorted(wanted.items()):
-        have = current['scalars'].get(key)
+        have = current["scalars"].get(key)
         if have == value:
             continue
         if key in HARDWARE_KEYS and not fresh:
-            drift.append({'key': key, 'current': have, 'desired': value, 'applied': bool(apply_hardware)})
+            drift.append({"key": key, "current": have, "desired": value, "applied": bool(apply_hardware)})
             if not apply_hardware:
                 continue
         if key in ABSENT_DEFAULTS and value == PVE_DEFAULTS[key]:
             delete.append(key)
         else:
             updates[key] = request_value(key, value)
-        after['scalars'][key] = value
-        changes.append('set %s' % key)
+        after["scalars"][key] = value
+        changes.append("set %s" % key)
     # ipconfig of NICs no longer declared.
-    for key in sorted(current['scalars']):
-        if key.startswith('ipconfig') and key not in wanted and params.get('cloud_init') is not None:
+    for key in sorted(current["scalars"]):
+        if key.startswith("ipconfig") and key not in wanted and params.get("cloud_init") is not None:
             delete.append(key)
-            del after['scalars'][key]
-            changes.append('delete %s' % key)
-    cloud = params.get('cloud_init') or {}
-    if cloud.get('password') and 'cipassword' not in current['scalars']:
-        updates['cipassword'] = cloud['password']
-        after['scalars']['cipassword'] = '********'
-        changes.append('set cipassword')
+            del after["scalars"][key]
+            changes.append("delete %s" % key)
+    cloud = params.get("cloud_init") or {}
+    if cloud.get("password") and "cipassword" not in current["scalars"]:
+        updates["cipassword"] = cloud["password"]
+        after["scalars"]["cipassword"] = "********"
+        changes.append("set cipassword")
 
-    declared = dict((disk['slot'], disk) for disk in params['disks'])
+    declared = dict((disk["slot"], disk) for disk in params["disks"])
     for slot, disk in sorted(declared.items()):
-        size = parse_size(disk['size'])
+        size = parse_size(disk["size"])
         options = desired_disk_options(disk)
-        have = current['disks'].get(slot)
-        if slot in current['cdroms']:
-            errors.append('slot %s holds a CD-ROM or cloud-init drive (%s), not a disk'
-                          % (slot, current['cdroms'][slot]['volume']))
+        have = current["disks"].get(slot)
+        if slot in current["cdroms"]:
+            errors.append("slot %s holds a CD-ROM or cloud-init drive (%s), not a disk"
+                          % (slot, current["cdroms"][slot]["volume"]))
             continue
         if have is None:
-            updates[slot] = ','.join(['%s:%s' % (disk['storage'], size_in_gib(size)), 'format=%s' % disk['format']]
-                                     + ['%s=%s' % (key, options[key]) for key in DISK_OPTIONS if key in options])
-            after['disks'][slot] = {'volume': None, 'storage': disk['storage'], 'size': size, 'media': 'disk',
-                                    'cloudinit': False, 'options': options}
-            changes.append('add disk %s %s on %s' % (slot, format_size(size), disk['storage']))
+            updates[slot] = ",".join(["%s:%s" % (disk["storage"], size_in_gib(size)), "format=%s" % disk["format"]]
+                                     + ["%s=%s" % (key, options[key]) for key in DISK_OPTIONS if key in options])
+            after["disks"][slot] = {"volume": None, "storage": disk["storage"], "size": size, "media": "disk",
+                                    "cloudinit": False, "options": options}
+            changes.append("add disk %s %s on %s" % (slot, format_size(size), disk["storage"]))
             continue
-        if have['storage'] != disk['storage']:
-            errors.append('disk %s is on storage %s, not %s: moving disks is not supported, move it by hand'
-                          % (slot, have['storage'], disk['storage']))
+        if have["storage"] != disk["storage"]:
+            errors.append("disk %s is on storage %s, not %s: moving disks is not supported, move it by hand"
+                          % (slot, have["storage"], disk["storage"]))
             continue
-        if have['size'] is not None and size < have['size']:
-            errors.append('disk %s is %s and would shrink to %s: shrinking disks is refused'
-                          % (slot, format_size(have['size']), format_size(size)))
+        if have["size"] is not None and size < have["size"]:
+            errors.append("disk %s is %s and would shrink to %s: shrinking disks is refused"
+                          % (slot, format_size(have["size"]), format_size(size)))
             continue
         new = dict(have)
-        if have['options'] != options:
-            drift.append({'key': slot, 'current': describe_disk(have), 'desired': describe_disk(dict(have, options=options)),
-                          'applied': bool(apply_hardware)})
+        if have["options"] != options:
+            drift.append({"key": slot, "current": describe_disk(have), "desired": describe_disk(dict(have, options=options)),
+                          "applied": bool(apply_hardware)})
             if apply_hardware:
-                updates[slot] = ','.join([have['volume']] + ['%s=%s' % (key, options[key])
+                updates[slot] = ",".join([have["volume"]] + ["%s=%s" % (key, options[key])
                                                              for key in DISK_OPTIONS if key in options])
-                new['options'] = options
-                changes.append('set %s options' % slot)
-        if have['size'] is None or size > have['size']:
-            resizes.append((slot, format_size(size), have['size'], size))
-            new['size'] = size
-            changes.append('resize %s %s -> %s' % (slot, format_size(have['size']) if have['size'] else '?',
+                new["options"] = options
+                changes.append("set %s options" % slot)
+        if have["size"] is None or size > have["size"]:
+            resizes.append((slot, format_size(size), have["size"], size))
+            new["size"] = size
+            changes.append("resize %s %s -> %s" % (slot, format_size(have["size"]) if have["size"] else "?",
                                                    format_size(size)))
-        after['disks'][slot] = new
-    for slot in sorted(current['disks']):
+        after["disks"][slot] = new
+    for slot in sorted(current["disks"]):
         if slot not in declared:
-            errors.append('disk %s (%s) is not declared: detaching or deleting disks is refused, declare it'
-                          % (slot, current['disks'][slot]['volume']))
+            errors.append("disk %s (%s) is not declared: detaching or deleting disks is refused, declare it"
+                          % (slot, current["disks"][slot]["volume"]))
 
     # CD-ROM / cloud-init drive.
-    if params.get('cloud_init') is not None:
-        drive = cloud.get('drive') or 'ide2'
-        have = current['cdroms'].get(drive)
-        storage = params['disks'][0]['storage']
-        if drive in current['disks']:
-            errors.append('slot %s for the cloud-init drive holds a disk' % drive)
+    if params.get("cloud_init") is not None:
+        drive = cloud.get("drive") or "ide2"
+        have = current["cdroms"].get(drive)
+        storage = params["disks"][0]["storage"]
+        if drive in current["disks"]:
+            errors.append("slot %s for the cloud-init drive holds a disk" % drive)
         elif have is None:
-            updates[drive] = '%s:cloudinit,format=%s' % (storage, params['disks'][0]['format'])
-            after['cdroms'][drive] = {'volume': '%s:cloudinit' % storage, 'storage': storage, 'size': None,
-                                      'media': 'cdrom', 'cloudinit': True, 'options': {}}
-            changes.append('add cloud-init drive %s' % drive)
-        elif not have['cloudinit']:
-            errors.append('slot %s for the cloud-init drive holds %s; eject it or choose another cloud_init.drive'
-                          % (drive, have['volume']))
-    if params.get('iso'):
-        drive = params['iso_drive']
-        have = current['cdroms'].get(drive)
-        if drive in current['disks']:
-            errors.append('slot %s for the installer ISO holds a disk' % drive)
-        elif have is None or have['volume'] != params['iso']:
-            updates[drive] = '%s,media=cdrom' % params['iso']
-            after['cdroms'][drive] = {'volume': params['iso'], 'storage': params['iso'].split(':')[0], 'size': None,
-                                      'media': 'cdrom', 'cloudinit': False, 'options': {}}
-            changes.append('insert %s in %s' % (params['iso'], drive))
+            updates[drive] = "%s:cloudinit,format=%s" % (storage, params["disks"][0]["format"])
+            after["cdroms"][drive] = {"volume": "%s:cloudinit" % storage, "storage": storage, "size": None,
+                                      "media": "cdrom", "cloudinit": True, "options": {}}
+            changes.append("add cloud-init drive %s" % drive)
+        elif not have["cloudinit"]:
+            errors.append("slot %s for the cloud-init drive holds %s; eject it or choose another cloud_init.drive"
+                          % (drive, have["volume"]))
+    if params.get("iso"):
+        drive = params["iso_drive"]
+        have = current["cdroms"].get(drive)
+        if drive in current["disks"]:
+            errors.append("slot %s for the installer ISO holds a disk" % drive)
+        elif have is None or have["volume"] != params["iso"]:
+            updates[drive] = "%s,media=cdrom" % params["iso"]
+            after["cdroms"][drive] = {"volume": params["iso"], "storage": params["iso"].split(":")[0], "size": None,
+                                      "media": "cdrom", "cloudinit": False, "options": {}}
+            changes.append("insert %s in %s" % (params["iso"], drive))
 
-    declared_nics = dict((nic['slot'], desired_nic(nic)) for nic in params['nics'])
+    declared_nics = dict((nic["slot"], desired_nic(nic)) for nic in params["nics"])
     for slot, nic in sorted(declared_nics.items()):
-        have = current['nics'].get(slot)
+        have = current["nics"].get(slot)
         compared = dict((key, value) for key, value in (have or {}).items()
-                        if key != 'macaddr' or 'macaddr' in nic)
+                        if key != "macaddr" or "macaddr" in nic)
         if have is not None and compared == nic:
             continue
-        drift.append({'key': slot, 'current': describe_nic(have) if have else None, 'desired': describe_nic(nic),
-                      'applied': bool(apply_hardware)})
+        drift.append({"key": slot, "current": describe_nic(have) if have else None, "desired": describe_nic(nic),
+                      "applied": bool(apply_hardware)})
         if fresh or apply_hardware:
-            updates[slot] = nic_value(nic, (have or {}).get('macaddr'))
-            after['nics'][slot] = dict(nic, macaddr=nic.get('macaddr') or (have or {}).get('macaddr') or 'auto')
-            changes.append('set %s' % slot)
-    for slot in sorted(current['nics']):
+            updates[slot] = nic_value(nic, (have or {}).get("macaddr"))
+            after["nics"][slot] = dict(nic, macaddr=nic.get("macaddr") or (have or {}).get("macaddr") or "auto")
+            changes.append("set %s" % slot)
+    for slot in sorted(current["nics"]):
         if slot not in declared_nics:
-            drift.append({'key': slot, 'current': describe_nic(current['nics'][slot]), 'desired': None,
-                          'applied': bool(apply_hardware)})
+            drift.append({"key": slot, "current": describe_nic(current["nics"][slot]), "desired": None,
+                          "applied": bool(apply_hardware)})
             if apply_hardware:
                 delete.append(slot)
-                del after['nics'][slot]
-                changes.append('delete %s' % slot)
+                del after["nics"][slot]
+                changes.append("delete %s" % slot)
     if fresh:
         drift = []
     if errors:
-        raise PlanError('; '.join(errors))
-    hardware_applied = any(item['applied'] for item in drift)
-    return {'updates': updates, 'delete': delete, 'resizes': resizes, 'drift': drift, 'changes': changes,
-            'after': after, 'reboot_required': bool(running and hardware_applied)}
+        raise PlanError("; ".join(errors))
+    hardware_applied = any(item["applied"] for item in drift)
+    return {"updates": updates, "delete": delete, "resizes": resizes, "drift": drift, "changes": changes,
+            "after": after, "reboot_required": bool(running and hardware_applied)}
 
 
 def creation_request(params, vmid):
     """Parameters of POST /nodes/{node}/qemu for a blank, ISO or cloud-image VM."""
     wanted = desired_scalars(params)
-    request = {'vmid': vmid}
+    request = {"vmid": vmid}
     for key, value in wanted.items():
         if key in ABSENT_DEFAULTS and value == PVE_DEFAULTS[key]:
             continue
         request[key] = request_value(key, value)
-    cloud = params.get('cloud_init')
-    if cloud and cloud.get('password'):
-        request['cipassword'] = cloud['password']
-    for index, disk in enumerate(params['disks']):
+    cloud = params.get("cloud_init")
+    if cloud and cloud.get("password"):
+        request["cipassword"] = cloud["password"]
+    for index, disk in enumerate(params["disks"]):
         options = desired_disk_options(disk)
-        if index == 0 and params.get('import_from'):
-            head = ['%s:0' % disk['storage'], 'import-from=%s' % params['import_from']]
+        if index == 0 and params.get("import_from"):
+            head = ["%s:0" % disk["storage"], "import-from=%s" % params["import_from"]]
         else:
-            head = ['%s:%s' % (disk['storage'], size_in_gib(parse_size(disk['size'])))]
-        request[disk['slot']] = ','.join(head + ['format=%s' % disk['format']]
-                                         + ['%s=%s' % (key, options[key]) for key in DISK_OPTIONS if key in options])
-    for nic in params['nics']:
-        request[nic['slot']] = nic_value(desired_nic(nic))
+            head = ["%s:%s" % (disk["storage"], size_in_gib(parse_size(disk["size"])))]
+        request[disk["slot"]] = ",".join(head + ["format=%s" % disk["format"]]
+                                         + ["%s=%s" % (key, options[key]) for key in DISK_OPTIONS if key in options])
+    for nic in params["nics"]:
+        request[nic["slot"]] = nic_value(desired_nic(nic))
     if cloud is not None:
-        first = params['disks'][0]
-        request[cloud.get('drive') or 'ide2'] = '%s:cloudinit,format=%s' % (first['storage'], first['format'])
-    if params.get('iso'):
-        request[params['iso_drive']] = '%s,media=cdrom' % params['iso']
+        first = params["disks"][0]
+        request[cloud.get("drive") or "ide2"] = "%s:cloudinit,format=%s" % (first["storage"], first["format"])
+    if params.get("iso"):
+        request[params["iso_drive"]] = "%s,media=cdrom" % params["iso"]
     return request
 
 
 def predicted_clone(template_config, params):
     """What a full clone of the template onto the first disk's storage looks like, before any config change."""
-    storage = params['disks'][0]['storage']
+    storage = params["disks"][0]["storage"]
     state = normalise_config(template_config)
-    for group in ('disks', 'cdroms'):
+    for group in ("disks", "cdroms"):
         for slot, disk in list(state[group].items()):
-            if disk['cloudinit'] or group == 'disks':
-                state[group][slot] = dict(disk, storage=storage, volume='%s:(clone)' % storage)
-    state['scalars'].pop('name', None)
-    for nic in state['nics'].values():
-        nic.pop('macaddr', None)
+            if disk["cloudinit"] or group == "disks":
+                state[group][slot] = dict(disk, storage=storage, volume="%s:(clone)" % storage)
+    state["scalars"].pop("name", None)
+    for nic in state["nics"].values():
+        nic.pop("macaddr", None)
     return state
 
 
@@ -752,7 +748,7 @@ class VmConfigurator:
         self.client = client
         self.api = client.api
         self.params = module.params
-        self.label = 'VM %s' % self.params['name']
+        self.label = "VM %s" % self.params["name"]
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
@@ -760,101 +756,101 @@ class VmConfigurator:
     # ------------------------------------------------------------ lookups
     def find_vm(self, resources):
         params = self.params
-        vms = [item for item in resources if item.get('type') == 'qemu']
-        if params.get('vmid') is not None:
-            match = [item for item in vms if int(item['vmid']) == params['vmid']]
+        vms = [item for item in resources if item.get("type") == "qemu"]
+        if params.get("vmid") is not None:
+            match = [item for item in vms if int(item["vmid"]) == params["vmid"]]
             if not match:
                 return None
             found = match[0]
-            if found.get('name') != params['name']:
-                raise ProxmoxError('Failed to use VMID %s for %s: it belongs to VM %r'
-                                   % (params['vmid'], self.label, found.get('name')))
+            if found.get("name") != params["name"]:
+                raise ProxmoxError("Failed to use VMID %s for %s: it belongs to VM %r"
+                                   % (params["vmid"], self.label, found.get("name")))
         else:
-            match = [item for item in vms if item.get('name') == params['name']]
+            match = [item for item in vms if item.get("name") == params["name"]]
             if len(match) > 1:
-                raise ProxmoxError('Failed to find %s: %d VMs have that name (VMIDs %s); set vmid'
-                                   % (self.label, len(match), ', '.join(str(item['vmid']) for item in match)))
+                raise ProxmoxError("Failed to find %s: %d VMs have that name (VMIDs %s); set vmid"
+                                   % (self.label, len(match), ", ".join(str(item["vmid"]) for item in match)))
             if not match:
                 return None
             found = match[0]
-        if found.get('template'):
-            raise ProxmoxError('Failed to manage %s: VMID %s is a template' % (self.label, found['vmid']))
+        if found.get("template"):
+            raise ProxmoxError("Failed to manage %s: VMID %s is a template" % (self.label, found["vmid"]))
         return found
 
     def find_template(self, resources):
-        wanted = self.params['clone']
-        templates = [item for item in resources if item.get('type') == 'qemu' and item.get('template')]
-        match = [item for item in templates if str(item['vmid']) == wanted or item.get('name') == wanted]
+        wanted = self.params["clone"]
+        templates = [item for item in resources if item.get("type") == "qemu" and item.get("template")]
+        match = [item for item in templates if str(item["vmid"]) == wanted or item.get("name") == wanted]
         if not match:
-            raise ProxmoxError('Failed to find template %s for %s: no template with that name or VMID in the cluster '
-                               '(templates: %s)' % (wanted, self.label,
-                                                    ', '.join('%s (%s)' % (item.get('name'), item['vmid'])
-                                                              for item in templates) or 'none'))
+            raise ProxmoxError("Failed to find template %s for %s: no template with that name or VMID in the cluster "
+                               "(templates: %s)" % (wanted, self.label,
+                                                    ", ".join("%s (%s)" % (item.get("name"), item["vmid"])
+                                                              for item in templates) or "none"))
         if len(match) > 1:
-            raise ProxmoxError('Failed to find template %s for %s: it is ambiguous (VMIDs %s)'
-                               % (wanted, self.label, ', '.join(str(item['vmid']) for item in match)))
+            raise ProxmoxError("Failed to find template %s for %s: it is ambiguous (VMIDs %s)"
+                               % (wanted, self.label, ", ".join(str(item["vmid"]) for item in match)))
         return match[0]
 
     def preflight(self, node, need_volumes):
         """Read-only checks of everything the plan needs; raise ProxmoxError on the first gap."""
         api = self.api
-        nodes = self.client.call('list', 'the cluster nodes', api.nodes.get)
-        states = dict((item['node'], item.get('status')) for item in nodes)
+        nodes = self.client.call("list", "the cluster nodes", api.nodes.get)
+        states = dict((item["node"], item.get("status")) for item in nodes)
         if node not in states:
-            raise ProxmoxError('Failed to find node %s for %s: not a node of the cluster (nodes: %s)'
-                               % (node, self.label, ', '.join(sorted(states))))
-        if states[node] != 'online':
-            raise ProxmoxError('Failed to use node %s for %s: node is %s' % (node, self.label, states[node]))
-        storages = self.client.call('list', 'the storages of node %s' % node, api.nodes(node).storage.get)
-        by_name = dict((item['storage'], item) for item in storages)
-        for storage in sorted(set(disk['storage'] for disk in self.params['disks'])):
+            raise ProxmoxError("Failed to find node %s for %s: not a node of the cluster (nodes: %s)"
+                               % (node, self.label, ", ".join(sorted(states))))
+        if states[node] != "online":
+            raise ProxmoxError("Failed to use node %s for %s: node is %s" % (node, self.label, states[node]))
+        storages = self.client.call("list", "the storages of node %s" % node, api.nodes(node).storage.get)
+        by_name = dict((item["storage"], item) for item in storages)
+        for storage in sorted(set(disk["storage"] for disk in self.params["disks"])):
             item = by_name.get(storage)
             if item is None:
-                raise ProxmoxError('Failed to find storage %s for %s: not available on node %s (storages: %s)'
-                                   % (storage, self.label, node, ', '.join(sorted(by_name))))
-            if 'images' not in str(item.get('content', '')).split(','):
-                raise ProxmoxError('Failed to use storage %s for %s: it does not allow disk images (content: %s)'
-                                   % (storage, self.label, item.get('content')))
-            if not item.get('active', 1) or not item.get('enabled', 1):
-                raise ProxmoxError('Failed to use storage %s for %s: it is not active on node %s'
+                raise ProxmoxError("Failed to find storage %s for %s: not available on node %s (storages: %s)"
+                                   % (storage, self.label, node, ", ".join(sorted(by_name))))
+            if "images" not in str(item.get("content", "")).split(","):
+                raise ProxmoxError("Failed to use storage %s for %s: it does not allow disk images (content: %s)"
+                                   % (storage, self.label, item.get("content")))
+            if not item.get("active", 1) or not item.get("enabled", 1):
+                raise ProxmoxError("Failed to use storage %s for %s: it is not active on node %s"
                                    % (storage, self.label, node))
-        bridges = self.client.call('list', 'the bridges of node %s' % node,
-                                   api.nodes(node).network.get, type='any_bridge')
-        names = set(item['iface'] for item in bridges)
-        for nic in self.params['nics']:
-            if nic['bridge'] not in names:
-                raise ProxmoxError('Failed to find bridge %s for %s %s: not a bridge of node %s (bridges: %s)'
-                                   % (nic['bridge'], self.label, nic['slot'], node, ', '.join(sorted(names))))
+        bridges = self.client.call("list", "the bridges of node %s" % node,
+                                   api.nodes(node).network.get, type="any_bridge")
+        names = set(item["iface"] for item in bridges)
+        for nic in self.params["nics"]:
+            if nic["bridge"] not in names:
+                raise ProxmoxError("Failed to find bridge %s for %s %s: not a bridge of node %s (bridges: %s)"
+                                   % (nic["bridge"], self.label, nic["slot"], node, ", ".join(sorted(names))))
         for volume in need_volumes:
-            storage = volume.split(':', 1)[0]
+            storage = volume.split(":", 1)[0]
             if storage not in by_name:
-                raise ProxmoxError('Failed to find volume %s for %s: storage %s is not available on node %s'
+                raise ProxmoxError("Failed to find volume %s for %s: storage %s is not available on node %s"
                                    % (volume, self.label, storage, node))
-            content = self.client.call('list', 'the content of storage %s' % storage,
+            content = self.client.call("list", "the content of storage %s" % storage,
                                        api.nodes(node).storage(storage).content.get)
-            if volume not in set(item['volid'] for item in content):
-                raise ProxmoxError('Failed to find volume %s for %s: it is not on storage %s'
+            if volume not in set(item["volid"] for item in content):
+                raise ProxmoxError("Failed to find volume %s for %s: it is not on storage %s"
                                    % (volume, self.label, storage))
 
     def read_config(self, node, vmid):
-        return self.client.call('read the config of', '%s (%s)' % (self.label, vmid),
+        return self.client.call("read the config of", "%s (%s)" % (self.label, vmid),
                                 self.api.nodes(node).qemu(vmid).config.get)
 
     def apply(self, node, vmid, plan, config_digest):
-        obj = '%s (%s)' % (self.label, vmid)
-        timeout = self.params['task_timeout']
-        if plan['updates'] or plan['delete']:
-            request = dict(plan['updates'])
-            if plan['delete']:
-                request['delete'] = ','.join(plan['delete'])
+        obj = "%s (%s)" % (self.label, vmid)
+        timeout = self.params["task_timeout"]
+        if plan["updates"] or plan["delete"]:
+            request = dict(plan["updates"])
+            if plan["delete"]:
+                request["delete"] = ",".join(plan["delete"])
             if config_digest:
-                request['digest'] = config_digest
-            upid = self.client.call('update the config of', obj, self.api.nodes(node).qemu(vmid).config.post, **request)
-            self.client.wait_task(node, upid, 'update the config of', obj, timeout)
-        for slot, size, _old, _new in plan['resizes']:
-            upid = self.client.call('resize disk %s of' % slot, obj,
+                request["digest"] = config_digest
+            upid = self.client.call("update the config of", obj, self.api.nodes(node).qemu(vmid).config.post, **request)
+            self.client.wait_task(node, upid, "update the config of", obj, timeout)
+        for slot, size, _old, _new in plan["resizes"]:
+            upid = self.client.call("resize disk %s of" % slot, obj,
                                     self.api.nodes(node).qemu(vmid).resize.put, disk=slot, size=size)
-            self.client.wait_task(node, upid, 'resize disk %s of' % slot, obj, timeout)
+            self.client.wait_task(node, upid, "resize disk %s of" % slot, obj, timeout)
 
     # --------------------------------------------------------------- run
     def run(self):
@@ -862,49 +858,49 @@ class VmConfigurator:
         api = self.api
         resources = self.client.find_vms()
         existing = self.find_vm(resources)
-        node = params['node']
+        node = params["node"]
         warnings = []
-        if existing is not None and existing['node'] != node:
-            warnings.append('%s is on node %s, not %s: managing it there' % (self.label, existing['node'], node))
-            node = existing['node']
+        if existing is not None and existing["node"] != node:
+            warnings.append("%s is on node %s, not %s: managing it there" % (self.label, existing["node"], node))
+            node = existing["node"]
         volumes = []
         template = None
         if existing is None:
-            if params.get('clone'):
+            if params.get("clone"):
                 template = self.find_template(resources)
-            if params.get('import_from'):
-                volumes.append(params['import_from'])
-        if params.get('iso'):
-            volumes.append(params['iso'])
+            if params.get("import_from"):
+                volumes.append(params["import_from"])
+        if params.get("iso"):
+            volumes.append(params["iso"])
         self.preflight(node, volumes)
 
         if existing is not None:
-            vmid = int(existing['vmid'])
+            vmid = int(existing["vmid"])
             config = self.read_config(node, vmid)
-            if config.get('lock'):
-                raise ProxmoxError('Failed to update %s (%s): it is locked (%s)' % (self.label, vmid, config['lock']))
+            if config.get("lock"):
+                raise ProxmoxError("Failed to update %s (%s): it is locked (%s)" % (self.label, vmid, config["lock"]))
             current = normalise_config(config)
             try:
-                plan = plan_changes(current, params, running=existing.get('status') == 'running')
+                plan = plan_changes(current, params, running=existing.get("status") == "running")
             except PlanError as exc:
-                raise ProxmoxError('Failed to plan the changes of %s (%s): %s' % (self.label, vmid, exc))
-            changed = bool(plan['updates'] or plan['delete'] or plan['resizes'])
+                raise ProxmoxError("Failed to plan the changes of %s (%s): %s" % (self.label, vmid, exc))
+            changed = bool(plan["updates"] or plan["delete"] or plan["resizes"])
             if changed and not self.module.check_mode:
-                self.apply(node, vmid, plan, config.get('digest'))
-                plan['after'] = normalise_config(self.read_config(node, vmid))
+                self.apply(node, vmid, plan, config.get("digest"))
+                plan["after"] = normalise_config(self.read_config(node, vmid))
             return self.result(node, vmid, False, current, plan, changed, warnings)
 
         # A new VM: validate the whole plan before the first write.
-        if params.get('vmid') is not None:
-            vmid = params['vmid']
+        if params.get("vmid") is not None:
+            vmid = params["vmid"]
         else:
-            vmid = int(self.client.call('get', 'the next free VMID', api.cluster.nextid.get))
+            vmid = int(self.client.call("get", "the next free VMID", api.cluster.nextid.get))
         empty = normalise_config({})
-        for key in list(empty['scalars']):
-            del empty['scalars'][key]
+        for key in list(empty["scalars"]):
+            del empty["scalars"][key]
         if template is not None:
-            template_config = self.client.call('read the config of', 'template %s' % params['clone'],
-                                               api.nodes(template['node']).qemu(template['vmid']).config.get)
+            template_config = self.client.call("read the config of", "template %s" % params["clone"],
+                                               api.nodes(template["node"]).qemu(template["vmid"]).config.get)
             start = predicted_clone(template_config, params)
         else:
             start = None
@@ -913,121 +909,121 @@ class VmConfigurator:
                 plan = plan_changes(start, params, fresh=True)
             else:
                 plan = plan_changes(empty, params, fresh=True)
-                if params.get('import_from'):
+                if params.get("import_from"):
                     # The imported image has its own size; it is grown afterwards.
-                    plan['changes'].append('import %s as %s' % (params['import_from'], params['disks'][0]['slot']))
+                    plan["changes"].append("import %s as %s" % (params["import_from"], params["disks"][0]["slot"]))
         except PlanError as exc:
-            raise ProxmoxError('Failed to plan the creation of %s (%s): %s' % (self.label, vmid, exc))
+            raise ProxmoxError("Failed to plan the creation of %s (%s): %s" % (self.label, vmid, exc))
         if self.module.check_mode:
-            plan['changes'].insert(0, 'create VM %s' % vmid if template is None
-                                   else 'clone template %s to VM %s' % (params['clone'], vmid))
+            plan["changes"].insert(0, "create VM %s" % vmid if template is None
+                                   else "clone template %s to VM %s" % (params["clone"], vmid))
             return self.result(node, vmid, True, empty, plan, True, warnings)
 
-        obj = '%s (%s)' % (self.label, vmid)
-        timeout = params['task_timeout']
+        obj = "%s (%s)" % (self.label, vmid)
+        timeout = params["task_timeout"]
         if template is not None:
-            clone_args = dict(newid=vmid, name=params['name'], full=1, storage=params['disks'][0]['storage'],
-                              format=params['disks'][0]['format'])
-            if template['node'] != node:
-                clone_args['target'] = node
-            upid = self.client.call('clone template %s to' % params['clone'], obj,
-                                    api.nodes(template['node']).qemu(template['vmid']).clone.post, **clone_args)
-            self.client.wait_task(template['node'], upid, 'clone template %s to' % params['clone'], obj, timeout)
-            first = 'clone template %s to VM %s' % (params['clone'], vmid)
+            clone_args = dict(newid=vmid, name=params["name"], full=1, storage=params["disks"][0]["storage"],
+                              format=params["disks"][0]["format"])
+            if template["node"] != node:
+                clone_args["target"] = node
+            upid = self.client.call("clone template %s to" % params["clone"], obj,
+                                    api.nodes(template["node"]).qemu(template["vmid"]).clone.post, **clone_args)
+            self.client.wait_task(template["node"], upid, "clone template %s to" % params["clone"], obj, timeout)
+            first = "clone template %s to VM %s" % (params["clone"], vmid)
         else:
-            upid = self.client.call('create', obj, api.nodes(node).qemu.post, **creation_request(params, vmid))
-            self.client.wait_task(node, upid, 'create', obj, timeout)
-            first = 'create VM %s' % vmid
+            upid = self.client.call("create", obj, api.nodes(node).qemu.post, **creation_request(params, vmid))
+            self.client.wait_task(node, upid, "create", obj, timeout)
+            first = "create VM %s" % vmid
         config = self.read_config(node, vmid)
         try:
             plan = plan_changes(normalise_config(config), params, fresh=True)
         except PlanError as exc:
-            raise ProxmoxError('Failed to finish the creation of %s: %s' % (obj, exc))
-        self.apply(node, vmid, plan, config.get('digest'))
-        plan['after'] = normalise_config(self.read_config(node, vmid))
-        plan['changes'].insert(0, first)
+            raise ProxmoxError("Failed to finish the creation of %s: %s" % (obj, exc))
+        self.apply(node, vmid, plan, config.get("digest"))
+        plan["after"] = normalise_config(self.read_config(node, vmid))
+        plan["changes"].insert(0, first)
         return self.result(node, vmid, True, empty, plan, True, warnings)
 
     def result(self, node, vmid, created, before, plan, changed, warnings):
         for warning in warnings:
             self.module.warn(warning)
-        for item in plan['drift']:
-            if not item['applied']:
-                self.module.warn('%s drifted: %s is %s, declared %s; set apply_hardware_changes to fix it '
-                                 '(needs a reboot)' % (self.label, item['key'], item['current'], item['desired']))
-        after = display(plan['after'])
+        for item in plan["drift"]:
+            if not item["applied"]:
+                self.module.warn("%s drifted: %s is %s, declared %s; set apply_hardware_changes to fix it "
+                                 "(needs a reboot)" % (self.label, item["key"], item["current"], item["desired"]))
+        after = display(plan["after"])
         result = dict(changed=changed, vmid=vmid, node=node, created=created, config=after,
-                      changes=plan['changes'], drift=plan['drift'], reboot_required=plan['reboot_required'])
+                      changes=plan["changes"], drift=plan["drift"], reboot_required=plan["reboot_required"])
         if self.module._diff:
-            result['diff'] = {'before': display(before) if not created else {}, 'after': after,
-                              'before_header': '%s (%s)' % (self.label, vmid), 'after_header': '%s (%s)' % (self.label, vmid)}
+            result["diff"] = {"before": display(before) if not created else {}, "after": after,
+                              "before_header": "%s (%s)" % (self.label, vmid), "after_header": "%s (%s)" % (self.label, vmid)}
         return result
 
 
 def main():
     argument_spec = proxmox_argument_spec()
     argument_spec.update(
-        name=dict(type='str', required=True),
-        vmid=dict(type='int'),
-        node=dict(type='str', required=True),
-        clone=dict(type='str'),
-        import_from=dict(type='str'),
-        iso=dict(type='str'),
-        iso_drive=dict(type='str', default='ide2'),
-        memory=dict(type='int', required=True),
-        sockets=dict(type='int', default=1),
-        cores=dict(type='int', required=True),
-        cpu=dict(type='str', default='x86-64-v2-AES'),
-        bios=dict(type='str', default='seabios', choices=['seabios', 'ovmf']),
-        machine=dict(type='str', default='i440fx'),
-        scsihw=dict(type='str', default='virtio-scsi-single',
-                    choices=['lsi', 'lsi53c810', 'virtio-scsi-pci', 'virtio-scsi-single', 'megasas', 'pvscsi']),
-        ostype=dict(type='str', default='l26'),
-        vga=dict(type='str', default='default'),
-        serial_console=dict(type='bool', default=False),
-        agent=dict(type='bool', default=True),
-        onboot=dict(type='bool', default=True),
-        disks=dict(type='list', elements='dict', required=True, options=dict(
-            slot=dict(type='str', required=True),
-            size=dict(type='str', required=True),
-            storage=dict(type='str', required=True),
-            format=dict(type='str', default='qcow2', choices=['raw', 'qcow2', 'vmdk']),
-            cache=dict(type='str', choices=['none', 'writethrough', 'writeback', 'unsafe', 'directsync']),
-            discard=dict(type='bool', default=False),
-            iothread=dict(type='bool', default=False),
-            ssd=dict(type='bool', default=False),
-            purpose=dict(type='str'),
+        name=dict(type="str", required=True),
+        vmid=dict(type="int"),
+        node=dict(type="str", required=True),
+        clone=dict(type="str"),
+        import_from=dict(type="str"),
+        iso=dict(type="str"),
+        iso_drive=dict(type="str", default="ide2"),
+        memory=dict(type="int", required=True),
+        sockets=dict(type="int", default=1),
+        cores=dict(type="int", required=True),
+        cpu=dict(type="str", default="x86-64-v2-AES"),
+        bios=dict(type="str", default="seabios", choices=["seabios", "ovmf"]),
+        machine=dict(type="str", default="i440fx"),
+        scsihw=dict(type="str", default="virtio-scsi-single",
+                    choices=["lsi", "lsi53c810", "virtio-scsi-pci", "virtio-scsi-single", "megasas", "pvscsi"]),
+        ostype=dict(type="str", default="l26"),
+        vga=dict(type="str", default="default"),
+        serial_console=dict(type="bool", default=False),
+        agent=dict(type="bool", default=True),
+        onboot=dict(type="bool", default=True),
+        disks=dict(type="list", elements="dict", required=True, options=dict(
+            slot=dict(type="str", required=True),
+            size=dict(type="str", required=True),
+            storage=dict(type="str", required=True),
+            format=dict(type="str", default="qcow2", choices=["raw", "qcow2", "vmdk"]),
+            cache=dict(type="str", choices=["none", "writethrough", "writeback", "unsafe", "directsync"]),
+            discard=dict(type="bool", default=False),
+            iothread=dict(type="bool", default=False),
+            ssd=dict(type="bool", default=False),
+            purpose=dict(type="str"),
         )),
-        nics=dict(type='list', elements='dict', required=True, options=dict(
-            slot=dict(type='str', required=True),
-            model=dict(type='str', default='virtio'),
-            bridge=dict(type='str', required=True),
-            tag=dict(type='int'),
-            firewall=dict(type='bool', default=False),
-            macaddr=dict(type='str'),
+        nics=dict(type="list", elements="dict", required=True, options=dict(
+            slot=dict(type="str", required=True),
+            model=dict(type="str", default="virtio"),
+            bridge=dict(type="str", required=True),
+            tag=dict(type="int"),
+            firewall=dict(type="bool", default=False),
+            macaddr=dict(type="str"),
         )),
-        cloud_init=dict(type='dict', options=dict(
-            drive=dict(type='str', default='ide2'),
-            user=dict(type='str'),
-            password=dict(type='str', no_log=True),
-            ssh_keys=dict(type='list', elements='str', default=[], no_log=False),
-            ip_configs=dict(type='list', elements='str', default=[]),
-            nameservers=dict(type='list', elements='str', default=[]),
-            searchdomain=dict(type='str'),
+        cloud_init=dict(type="dict", options=dict(
+            drive=dict(type="str", default="ide2"),
+            user=dict(type="str"),
+            password=dict(type="str", no_log=True),
+            ssh_keys=dict(type="list", elements="str", default=[], no_log=False),
+            ip_configs=dict(type="list", elements="str", default=[]),
+            nameservers=dict(type="list", elements="str", default=[]),
+            searchdomain=dict(type="str"),
         )),
-        apply_hardware_changes=dict(type='bool', default=False),
-        task_timeout=dict(type='int', default=900),
+        apply_hardware_changes=dict(type="bool", default=False),
+        task_timeout=dict(type="int", default=900),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_one_of=PROXMOX_REQUIRED_ONE_OF,
         required_together=PROXMOX_REQUIRED_TOGETHER,
-        mutually_exclusive=[('clone', 'import_from', 'iso')],
+        mutually_exclusive=[("clone", "import_from", "iso")],
         supports_check_mode=True,
     )
     problems = validate_declaration(module.params)
     if problems:
-        module.fail_json(msg='Failed to validate the declaration of VM %s: %s' % (module.params['name'], '; '.join(problems)))
+        module.fail_json(msg="Failed to validate the declaration of VM %s: %s" % (module.params["name"], "; ".join(problems)))
     client = ProxmoxClient(module)
     try:
         result = VmConfigurator(module, client).run()
@@ -1039,36 +1035,36 @@ def main():
 def validate_declaration(params):
     """Input errors that need no API call."""
     problems = []
-    slots = [disk['slot'] for disk in params['disks']] + [nic['slot'] for nic in params['nics']]
-    if params.get('cloud_init') is not None:
-        slots.append(params['cloud_init'].get('drive') or 'ide2')
-    if params.get('iso'):
-        slots.append(params['iso_drive'])
+    slots = [disk["slot"] for disk in params["disks"]] + [nic["slot"] for nic in params["nics"]]
+    if params.get("cloud_init") is not None:
+        slots.append(params["cloud_init"].get("drive") or "ide2")
+    if params.get("iso"):
+        slots.append(params["iso_drive"])
     duplicates = sorted(set(slot for slot in slots if slots.count(slot) > 1))
     if duplicates:
-        problems.append('slots used twice: %s' % ', '.join(duplicates))
-    if not params['disks']:
-        problems.append('at least one disk is needed')
-    if not params['nics']:
-        problems.append('at least one NIC is needed')
-    for disk in params['disks']:
-        if not re.fullmatch(r'(?:ide[0-3]|sata[0-5]|scsi(?:[0-9]|[12][0-9]|30)|virtio(?:[0-9]|1[0-5]))', disk['slot']):
-            problems.append('%s is not a disk slot (ide0-3, sata0-5, scsi0-30, virtio0-15)' % disk['slot'])
+        problems.append("slots used twice: %s" % ", ".join(duplicates))
+    if not params["disks"]:
+        problems.append("at least one disk is needed")
+    if not params["nics"]:
+        problems.append("at least one NIC is needed")
+    for disk in params["disks"]:
+        if not re.fullmatch(r"(?:ide[0-3]|sata[0-5]|scsi(?:[0-9]|[12][0-9]|30)|virtio(?:[0-9]|1[0-5]))", disk["slot"]):
+            problems.append("%s is not a disk slot (ide0-3, sata0-5, scsi0-30, virtio0-15)" % disk["slot"])
         try:
-            if parse_size(disk['size']) < 1024 ** 3:
-                problems.append('disk %s: size %s is under 1G' % (disk['slot'], disk['size']))
+            if parse_size(disk["size"]) < 1024 ** 3:
+                problems.append("disk %s: size %s is under 1G" % (disk["slot"], disk["size"]))
         except ValueError as exc:
-            problems.append('disk %s: %s' % (disk['slot'], exc))
-    for nic in params['nics']:
-        if not re.fullmatch(r'net(?:[0-9]|[12][0-9]|3[01])', nic['slot']):
-            problems.append('%s is not a NIC slot (net0-31)' % nic['slot'])
-    cloud = params.get('cloud_init')
-    if cloud is not None and params.get('iso'):
-        problems.append('cloud_init needs a cloud image (clone or import_from), not an installer ISO')
-    if cloud is not None and len(cloud.get('ip_configs') or []) > len(params['nics']):
-        problems.append('more ip_configs than NICs')
+            problems.append("disk %s: %s" % (disk["slot"], exc))
+    for nic in params["nics"]:
+        if not re.fullmatch(r"net(?:[0-9]|[12][0-9]|3[01])", nic["slot"]):
+            problems.append("%s is not a NIC slot (net0-31)" % nic["slot"])
+    cloud = params.get("cloud_init")
+    if cloud is not None and params.get("iso"):
+        problems.append("cloud_init needs a cloud image (clone or import_from), not an installer ISO")
+    if cloud is not None and len(cloud.get("ip_configs") or []) > len(params["nics"]):
+        problems.append("more ip_configs than NICs")
     return problems
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -3,10 +3,6 @@
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: proxmox_vm_info
@@ -113,11 +109,11 @@ def agent_addresses(interfaces):
     """Non-loopback IPv4/IPv6 addresses (link-local IPv6 excluded) from network-get-interfaces."""
     addresses = []
     for interface in interfaces:
-        if interface.get('name') == 'lo':
+        if interface.get("name") == "lo":
             continue
-        for address in interface.get('ip-addresses') or []:
-            value = address.get('ip-address', '')
-            if value.startswith('127.') or value == '::1' or value.lower().startswith('fe80:'):
+        for address in interface.get("ip-addresses") or []:
+            value = address.get("ip-address", "")
+            if value.startswith("127.") or value == "::1" or value.lower().startswith("fe80:"):
                 continue
             addresses.append(value)
     return addresses
@@ -126,13 +122,13 @@ def agent_addresses(interfaces):
 def main():
     argument_spec = proxmox_argument_spec()
     argument_spec.update(
-        name=dict(type='str'),
-        vmid=dict(type='int'),
-        agent_interfaces=dict(type='bool', default=False),
+        name=dict(type="str"),
+        vmid=dict(type="int"),
+        agent_interfaces=dict(type="bool", default=False),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        required_one_of=PROXMOX_REQUIRED_ONE_OF + [('name', 'vmid')],
+        required_one_of=PROXMOX_REQUIRED_ONE_OF + [("name", "vmid")],
         required_together=PROXMOX_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
@@ -140,35 +136,35 @@ def main():
     client = ProxmoxClient(module)
     result = dict(changed=False, exists=False)
     try:
-        vms = [item for item in client.find_vms() if item.get('type') == 'qemu']
-        if params['vmid'] is not None:
-            match = [item for item in vms if int(item['vmid']) == params['vmid']]
+        vms = [item for item in client.find_vms() if item.get("type") == "qemu"]
+        if params["vmid"] is not None:
+            match = [item for item in vms if int(item["vmid"]) == params["vmid"]]
         else:
-            match = [item for item in vms if item.get('name') == params['name']]
+            match = [item for item in vms if item.get("name") == params["name"]]
         if len(match) > 1:
-            raise ProxmoxError('Failed to find VM %s: %d VMs have that name; set vmid' % (params['name'], len(match)))
+            raise ProxmoxError("Failed to find VM %s: %d VMs have that name; set vmid" % (params["name"], len(match)))
         if match:
             vm = match[0]
-            node, vmid = vm['node'], int(vm['vmid'])
-            obj = 'VM %s (%s)' % (vm.get('name'), vmid)
+            node, vmid = vm["node"], int(vm["vmid"])
+            obj = "VM %s (%s)" % (vm.get("name"), vmid)
             qemu = client.api.nodes(node).qemu(vmid)
-            config = client.call('read the config of', obj, qemu.config.get)
-            config.pop('digest', None)
-            status = client.call('read the status of', obj, qemu.status.current.get)
-            result.update(exists=True, vmid=vmid, node=node, status=status.get('status'), config=config)
-            if params['agent_interfaces']:
-                result['ip_addresses'] = []
+            config = client.call("read the config of", obj, qemu.config.get)
+            config.pop("digest", None)
+            status = client.call("read the status of", obj, qemu.status.current.get)
+            result.update(exists=True, vmid=vmid, node=node, status=status.get("status"), config=config)
+            if params["agent_interfaces"]:
+                result["ip_addresses"] = []
                 try:
-                    answer = qemu.agent('network-get-interfaces').get()
-                    result['interfaces'] = answer.get('result', [])
-                    result['ip_addresses'] = agent_addresses(result['interfaces'])
+                    answer = qemu.agent("network-get-interfaces").get()
+                    result["interfaces"] = answer.get("result", [])
+                    result["ip_addresses"] = agent_addresses(result["interfaces"])
                 except Exception as exc:  # pylint: disable=broad-except
                     # Expected while the guest boots: PVE answers 500 until the agent runs.
-                    result['agent_error'] = str(getattr(exc, 'content', '') or exc).strip()
+                    result["agent_error"] = str(getattr(exc, "content", "") or exc).strip()
     except ProxmoxError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -3,10 +3,6 @@
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: proxmox_vm_power
@@ -96,69 +92,69 @@ from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
 
 
 def find_vm(client, name, vmid):
-    vms = [item for item in client.find_vms() if item.get('type') == 'qemu']
+    vms = [item for item in client.find_vms() if item.get("type") == "qemu"]
     if vmid is not None:
-        match = [item for item in vms if int(item['vmid']) == vmid]
+        match = [item for item in vms if int(item["vmid"]) == vmid]
     else:
-        match = [item for item in vms if item.get('name') == name]
-    label = 'VM %s' % (name if vmid is None else vmid)
+        match = [item for item in vms if item.get("name") == name]
+    label = "VM %s" % (name if vmid is None else vmid)
     if not match:
-        raise ProxmoxError('Failed to find %s: no such VM in the cluster' % label)
+        raise ProxmoxError("Failed to find %s: no such VM in the cluster" % label)
     if len(match) > 1:
-        raise ProxmoxError('Failed to find %s: %d VMs have that name; set vmid' % (label, len(match)))
+        raise ProxmoxError("Failed to find %s: %d VMs have that name; set vmid" % (label, len(match)))
     return match[0]
 
 
 def power_actions(status, state, force):
     """The PVE status/<action> calls that bring a VM from status to state."""
-    stop = 'stop' if force else 'shutdown'
-    if state == 'started':
-        return [] if status == 'running' else ['start']
-    if state == 'stopped':
-        return [] if status == 'stopped' else [stop]
-    return ([stop] if status == 'running' else []) + ['start']
+    stop = "stop" if force else "shutdown"
+    if state == "started":
+        return [] if status == "running" else ["start"]
+    if state == "stopped":
+        return [] if status == "stopped" else [stop]
+    return ([stop] if status == "running" else []) + ["start"]
 
 
 def main():
     argument_spec = proxmox_argument_spec()
     argument_spec.update(
-        name=dict(type='str'),
-        vmid=dict(type='int'),
-        state=dict(type='str', default='started', choices=['started', 'stopped', 'restarted']),
-        force=dict(type='bool', default=False),
-        shutdown_timeout=dict(type='int', default=180),
-        task_timeout=dict(type='int', default=300),
+        name=dict(type="str"),
+        vmid=dict(type="int"),
+        state=dict(type="str", default="started", choices=["started", "stopped", "restarted"]),
+        force=dict(type="bool", default=False),
+        shutdown_timeout=dict(type="int", default=180),
+        task_timeout=dict(type="int", default=300),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
-        required_one_of=PROXMOX_REQUIRED_ONE_OF + [('name', 'vmid')],
+        required_one_of=PROXMOX_REQUIRED_ONE_OF + [("name", "vmid")],
         required_together=PROXMOX_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
     client = ProxmoxClient(module)
     try:
-        vm = find_vm(client, params['name'], params['vmid'])
-        node, vmid = vm['node'], int(vm['vmid'])
-        obj = 'VM %s (%s)' % (vm.get('name'), vmid)
-        current = client.call('read the status of', obj, client.api.nodes(node).qemu(vmid).status.current.get)
-        status = current.get('status')
-        actions = power_actions(status, params['state'], params['force'])
-        final = 'stopped' if params['state'] == 'stopped' else 'running'
+        vm = find_vm(client, params["name"], params["vmid"])
+        node, vmid = vm["node"], int(vm["vmid"])
+        obj = "VM %s (%s)" % (vm.get("name"), vmid)
+        current = client.call("read the status of", obj, client.api.nodes(node).qemu(vmid).status.current.get)
+        status = current.get("status")
+        actions = power_actions(status, params["state"], params["force"])
+        final = "stopped" if params["state"] == "stopped" else "running"
         if actions and not module.check_mode:
             for action in actions:
-                kwargs = {'timeout': params['shutdown_timeout']} if action == 'shutdown' else {}
-                upid = client.call('%s' % action, obj,
+                kwargs = {"timeout": params["shutdown_timeout"]} if action == "shutdown" else {}
+                upid = client.call("%s" % action, obj,
                                    getattr(client.api.nodes(node).qemu(vmid).status, action).post, **kwargs)
-                client.wait_task(node, upid, action, obj, params['task_timeout'])
+                client.wait_task(node, upid, action, obj, params["task_timeout"])
     except ProxmoxError as exc:
         module.fail_json(msg=str(exc))
     result = dict(changed=bool(actions), vmid=vmid, node=node, status=final if actions else status,
                   actions=actions)
     if module._diff:
-        result['diff'] = {'before': {'status': status}, 'after': {'status': result['status']}}
+        result["diff"] = {"before": {"status": status}, "after": {"status": result["status"]}}
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -3,8 +3,6 @@
 # Copyright: EGID / UMR 8199
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 ---
 module: tls_bundle_check
@@ -104,34 +102,34 @@ from ansible_collections.egid.s3share.plugins.module_utils import _tls
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            certificate_path=dict(type='path', required=True),
-            private_key_path=dict(type='path', required=True),
-            ca_path=dict(type='path', required=True),
-            server_names=dict(type='list', elements='str', default=[]),
-            min_days_valid=dict(type='int', default=0),
+            certificate_path=dict(type="path", required=True),
+            private_key_path=dict(type="path", required=True),
+            ca_path=dict(type="path", required=True),
+            server_names=dict(type="list", elements="str", default=[]),
+            min_days_valid=dict(type="int", default=0),
         ),
         supports_check_mode=True,
     )
     if not _tls.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=str(_tls.CRYPTOGRAPHY_IMPORT_ERROR))
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=str(_tls.CRYPTOGRAPHY_IMPORT_ERROR))
 
     contents = {}
-    for option in ('certificate_path', 'private_key_path', 'ca_path'):
+    for option in ("certificate_path", "private_key_path", "ca_path"):
         try:
-            with open(module.params[option], 'rb') as handle:
+            with open(module.params[option], "rb") as handle:
                 contents[option] = handle.read()
         except OSError as exc:
-            module.fail_json(msg='Failed to read %s %s: %s' % (option, module.params[option], exc.strerror), problems=[])
+            module.fail_json(msg="Failed to read %s %s: %s" % (option, module.params[option], exc.strerror), problems=[])
 
     problems, facts = _tls.check_bundle(
-        contents['certificate_path'], contents['private_key_path'], contents['ca_path'],
-        module.params['server_names'], module.params['min_days_valid'])
+        contents["certificate_path"], contents["private_key_path"], contents["ca_path"],
+        module.params["server_names"], module.params["min_days_valid"])
     if problems:
         module.fail_json(
-            msg='TLS bundle %s is not usable: %s' % (module.params['certificate_path'], '; '.join(problems)),
+            msg="TLS bundle %s is not usable: %s" % (module.params["certificate_path"], "; ".join(problems)),
             problems=problems, certificate=facts)
     module.exit_json(changed=False, problems=[], certificate=facts)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -10,10 +10,6 @@ replaced atomically (temporary file in the same directory, fsync, rename).
 No Ansible import, so that the logic can be tested on its own.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import grp
 import hashlib
 import os
@@ -69,7 +65,7 @@ def _as_text(data):
         return "(binary, %d bytes, sha256 %s)\n" % (len(data), hashlib.sha256(data).hexdigest())
 
 
-class Entry(object):
+class Entry:
     """One wanted path and what it takes to get there."""
 
     def __init__(self, spec):

@@ -10,10 +10,6 @@ record containing one of them is scrubbed before it is written.
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import fcntl
 import json
@@ -86,7 +82,7 @@ def current_actor():
     return _user_name(os.getuid())
 
 
-class AuditLog(object):
+class AuditLog:
     """Writes audit records; does nothing in check mode or when path is empty."""
 
     def __init__(self, path, module_name, check_mode=False, secrets=None, actor=None):

@@ -72,7 +72,7 @@ class RecordError(ValueError):
 
     def __init__(self, name, reason):
         self.name = name
-        super(RecordError, self).__init__("collaborator record %s: %s" % (name, reason))
+        super().__init__("collaborator record %s: %s" % (name, reason))
 
 
 def generate_access_key():
@@ -198,7 +198,7 @@ def record_view(record, now=None):
     return view
 
 
-class CollaboratorStore(object):
+class CollaboratorStore:
     """Records in the admin bucket, read and written with the root client."""
 
     def __init__(self, s3, bucket=DEFAULT_RECORDS_BUCKET):
@@ -309,7 +309,7 @@ def shared_area_problem(s3, bucket, prefix, scan=True):
 
 
 # ------------------------------------------------------------------ one collaborator
-class Outcome(object):
+class Outcome:
     """What a run did to one collaborator."""
 
     def __init__(self, changed, record, credentials=None, expired=False, action="set_collaborator",
@@ -322,7 +322,7 @@ class Outcome(object):
         self.details = details or {}
 
 
-class Collaborators(object):
+class Collaborators:
     """Create, change and remove collaborators with the root clients.
 
     on_secret(value) is called with every generated secret before it is sent
@@ -594,7 +594,7 @@ def collaborator_policies(iam):
     return found
 
 
-class SweepResult(object):
+class SweepResult:
     def __init__(self):
         self.removed = []
         self.kept = []

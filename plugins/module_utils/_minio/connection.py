@@ -6,10 +6,6 @@
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import traceback
 
 try:
@@ -27,7 +23,7 @@ except ImportError:  # pragma: no cover - reported by the module
     Minio = MinioAdmin = StaticProvider = urllib3 = None
 
 
-class ConnectionSettings(object):
+class ConnectionSettings:
     """Validated connection options."""
 
     def __init__(self, endpoint, access_key, secret_key, ca_path=None, validate_certs=True,
@@ -88,7 +84,7 @@ def http_client(settings):
     return urllib3.PoolManager(**kwargs)
 
 
-class MinioClients(object):
+class MinioClients:
     """Lazily built S3 and admin clients for one run."""
 
     def __init__(self, settings):

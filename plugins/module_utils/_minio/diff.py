@@ -3,16 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small difference tracker for diff mode, and set reconciliation."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 
 MEMBERSHIP_MODES = ("present", "absent", "exact")
 
 
-class DifferenceTracker(object):
+class DifferenceTracker:
     """Records before/after values of the attributes a module manages."""
 
     def __init__(self):

@@ -18,10 +18,6 @@ call in the Python SDK).
 No Ansible import: the benchmark and the server-side sweep use this file.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
@@ -41,7 +37,7 @@ def _split_policies(value):
     return sorted(p for p in value.split(",") if p)
 
 
-class IamState(object):
+class IamState:
     """Cached view of users, policies and groups for one run."""
 
     def __init__(self, admin):
@@ -335,7 +331,7 @@ def ensure_group_absent(state, name, check_mode, tracker=None):
 # revoking STS tokens, so these two go through the SDK's signed admin request
 # with the path MinIO's admin router declares.
 
-class _AdminPath(object):
+class _AdminPath:
     """What MinioAdmin._url_open() reads from its command argument."""
 
     def __init__(self, value):

@@ -8,10 +8,6 @@ fragment), the client factory call, the audit log, the difference tracker,
 and the one place that turns a MinioActionError into fail_json.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio import connection as connection
@@ -39,7 +35,7 @@ def minio_common_argument_spec():
     )
 
 
-class MinioModule(object):
+class MinioModule:
     """AnsibleModule plus clients, audit log and difference tracker."""
 
     def __init__(self, name, argument_spec, **kwargs):

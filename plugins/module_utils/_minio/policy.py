@@ -6,10 +6,6 @@
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import re
 

@@ -34,20 +34,20 @@ except ImportError:
 def proxmox_argument_spec():
     """Connection options shared by every proxmox_* module (see the doc fragment)."""
     return dict(
-        api_host=dict(type='str', required=True, fallback=(env_fallback, ['PROXMOX_HOST'])),
-        api_port=dict(type='int', default=8006, fallback=(env_fallback, ['PROXMOX_PORT'])),
-        api_user=dict(type='str', required=True, fallback=(env_fallback, ['PROXMOX_USER'])),
-        api_password=dict(type='str', no_log=True, fallback=(env_fallback, ['PROXMOX_PASSWORD'])),
-        api_token_id=dict(type='str', no_log=False, fallback=(env_fallback, ['PROXMOX_TOKEN_ID'])),
-        api_token_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['PROXMOX_TOKEN_SECRET'])),
-        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['PROXMOX_VALIDATE_CERTS'])),
-        ca_path=dict(type='path', fallback=(env_fallback, ['PROXMOX_CA_PATH'])),
-        api_timeout=dict(type='int', default=30),
+        api_host=dict(type="str", required=True, fallback=(env_fallback, ["PROXMOX_HOST"])),
+        api_port=dict(type="int", default=8006, fallback=(env_fallback, ["PROXMOX_PORT"])),
+        api_user=dict(type="str", required=True, fallback=(env_fallback, ["PROXMOX_USER"])),
+        api_password=dict(type="str", no_log=True, fallback=(env_fallback, ["PROXMOX_PASSWORD"])),
+        api_token_id=dict(type="str", no_log=False, fallback=(env_fallback, ["PROXMOX_TOKEN_ID"])),
+        api_token_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["PROXMOX_TOKEN_SECRET"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["PROXMOX_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["PROXMOX_CA_PATH"])),
+        api_timeout=dict(type="int", default=30),
     )
 
 
-PROXMOX_REQUIRED_ONE_OF = [('api_password', 'api_token_id')]
-PROXMOX_REQUIRED_TOGETHER = [('api_token_id', 'api_token_secret')]
+PROXMOX_REQUIRED_ONE_OF = [("api_password", "api_token_id")]
+PROXMOX_REQUIRED_TOGETHER = [("api_token_id", "api_token_secret")]
 
 
 class ProxmoxError(Exception):
@@ -57,13 +57,13 @@ class ProxmoxError(Exception):
 def error_reason(exc):
     """The server's reason from a proxmoxer/requests exception, without noise."""
     if HAS_PROXMOXER and isinstance(exc, ResourceException):
-        reason = (exc.content or exc.status_message or '').strip()
+        reason = (exc.content or exc.status_message or "").strip()
         errors = exc.errors
         if isinstance(errors, dict) and errors:
-            details = '; '.join('%s: %s' % (key, str(value).strip().replace('\n', ' '))
+            details = "; ".join("%s: %s" % (key, str(value).strip().replace("\n", " "))
                                 for key, value in sorted(errors.items()))
-            reason = '%s (%s)' % (reason, details)
-        return 'HTTP %s %s' % (exc.status_code, reason)
+            reason = "%s (%s)" % (reason, details)
+        return "HTTP %s %s" % (exc.status_code, reason)
     return str(exc).strip() or exc.__class__.__name__
 
 
@@ -73,35 +73,35 @@ class ProxmoxClient:
     def __init__(self, module):
         self.module = module
         if not HAS_PROXMOXER:
-            module.fail_json(msg=missing_required_lib('proxmoxer'), exception=PROXMOXER_IMPORT_ERROR)
+            module.fail_json(msg=missing_required_lib("proxmoxer"), exception=PROXMOXER_IMPORT_ERROR)
         params = module.params
-        verify = params['validate_certs']
-        if verify and params.get('ca_path'):
-            verify = params['ca_path']
-        kwargs = dict(port=params['api_port'], user=params['api_user'], verify_ssl=verify,
-                      timeout=params['api_timeout'])
-        if params.get('api_token_id'):
-            if not params.get('api_token_secret'):
-                module.fail_json(msg='Failed to connect to Proxmox VE API: api_token_id is set but api_token_secret is empty')
-            token = params['api_token_id']
-            if '!' in token:
+        verify = params["validate_certs"]
+        if verify and params.get("ca_path"):
+            verify = params["ca_path"]
+        kwargs = dict(port=params["api_port"], user=params["api_user"], verify_ssl=verify,
+                      timeout=params["api_timeout"])
+        if params.get("api_token_id"):
+            if not params.get("api_token_secret"):
+                module.fail_json(msg="Failed to connect to Proxmox VE API: api_token_id is set but api_token_secret is empty")
+            token = params["api_token_id"]
+            if "!" in token:
                 # Accept the full "user@realm!name" form that PVE displays.
-                user, token = token.split('!', 1)
-                kwargs['user'] = user
-            kwargs.update(token_name=token, token_value=params['api_token_secret'])
-        elif params.get('api_password'):
-            kwargs['password'] = params['api_password']
+                user, token = token.split("!", 1)
+                kwargs["user"] = user
+            kwargs.update(token_name=token, token_value=params["api_token_secret"])
+        elif params.get("api_password"):
+            kwargs["password"] = params["api_password"]
         else:
-            module.fail_json(msg='Failed to connect to Proxmox VE API: set api_token_id and api_token_secret, '
-                                 'or api_password')
+            module.fail_json(msg="Failed to connect to Proxmox VE API: set api_token_id and api_token_secret, "
+                                 "or api_password")
         try:
-            self.api = ProxmoxAPI(params['api_host'], **kwargs)
+            self.api = ProxmoxAPI(params["api_host"], **kwargs)
             # proxmoxer only authenticates eagerly with passwords; touch the API
             # so that a bad token or certificate fails here with a clear message.
             self.version = self.api.version.get()
         except (AuthenticationError, ResourceException, RequestException, OSError, ValueError) as exc:
-            module.fail_json(msg='Failed to connect to Proxmox VE API at %s:%s: %s'
-                             % (params['api_host'], params['api_port'], error_reason(exc)))
+            module.fail_json(msg="Failed to connect to Proxmox VE API at %s:%s: %s"
+                             % (params["api_host"], params["api_port"], error_reason(exc)))
 
     def call(self, action, obj, func, *args, **kwargs):
         """Run one API call and return its result; a failure raises ProxmoxError("Failed to <action> <obj>: <reason>").
@@ -111,7 +111,7 @@ class ProxmoxClient:
         try:
             return func(*args, **kwargs)
         except (ResourceException, RequestException, OSError, ValueError) as exc:
-            raise ProxmoxError('Failed to %s %s: %s' % (action, obj, error_reason(exc)))
+            raise ProxmoxError("Failed to %s %s: %s" % (action, obj, error_reason(exc)))
 
     def wait_task(self, node, upid, action, obj, timeout=600, interval=0.5):
         """Wait for a worker task; raise ProxmoxError if it fails or outlasts timeout."""
@@ -119,20 +119,20 @@ class ProxmoxClient:
             return
         deadline = time.time() + timeout
         while True:
-            status = self.call('read the task status of', obj,
+            status = self.call("read the task status of", obj,
                                self.api.nodes(node).tasks(upid).status.get)
-            if status.get('status') == 'stopped':
-                if status.get('exitstatus') != 'OK':
-                    raise ProxmoxError('Failed to %s %s: task %s ended with: %s'
-                                       % (action, obj, upid, status.get('exitstatus')))
+            if status.get("status") == "stopped":
+                if status.get("exitstatus") != "OK":
+                    raise ProxmoxError("Failed to %s %s: task %s ended with: %s"
+                                       % (action, obj, upid, status.get("exitstatus")))
                 return
             if time.time() > deadline:
-                raise ProxmoxError('Failed to %s %s: task %s still running after %ss'
+                raise ProxmoxError("Failed to %s %s: task %s still running after %ss"
                                    % (action, obj, upid, timeout))
             time.sleep(interval)
 
     def find_vms(self):
-        return self.call('list', 'the cluster VMs', self.api.cluster.resources.get, type='vm')
+        return self.call("list", "the cluster VMs", self.api.cluster.resources.get, type="vm")
 
 
 # --------------------------------------------------------------------------
@@ -142,16 +142,16 @@ class ProxmoxClient:
 def parse_property_string(text, default_key=None):
     """Split "a,b=c" into a dict; an unnamed first part goes to default_key."""
     result = {}
-    for part in str(text).split(','):
-        if part == '':
+    for part in str(text).split(","):
+        if part == "":
             continue
-        if '=' in part:
-            key, value = part.split('=', 1)
+        if "=" in part:
+            key, value = part.split("=", 1)
             result[key] = value
         elif default_key is not None and default_key not in result:
             result[default_key] = part
         else:
-            raise ValueError('cannot parse property string %r' % text)
+            raise ValueError("cannot parse property string %r" % text)
     return result
 
 
@@ -162,23 +162,23 @@ def print_property_string(values, default_key=None):
         parts.append(str(values[default_key]))
     for key in sorted(values):
         if key != default_key and values[key] is not None:
-            parts.append('%s=%s' % (key, values[key]))
-    return ','.join(parts)
+            parts.append("%s=%s" % (key, values[key]))
+    return ",".join(parts)
 
 
 def format_size(size):
     """bytes -> the largest exact unit, like PVE (5497558138880 -> '5T')."""
-    for unit in ('T', 'G', 'M', 'K'):
+    for unit in ("T", "G", "M", "K"):
         if size % UNITS[unit] == 0:
-            return '%d%s' % (size // UNITS[unit], unit)
+            return "%d%s" % (size // UNITS[unit], unit)
     return str(size)
 
 
 def size_in_gib(size):
     """Bytes -> the STORAGE:SIZE_IN_GiB allocation number ('5120', or '0.5')."""
-    value = size / float(UNITS['G'])
-    return ('%d' % value) if value == int(value) else ('%g' % value)
+    value = size / float(UNITS["G"])
+    return ("%d" % value) if value == int(value) else ("%g" % value)
 
 
 def bool_value(value):
-    return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

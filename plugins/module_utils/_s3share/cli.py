@@ -187,7 +187,7 @@ def build_parser():
     return parser
 
 
-class Session(object):
+class Session:
     """One run: the configuration, the caller, the audit log and (lazily) the MinIO clients."""
 
     def __init__(self, config_path, delegations_path, actor):

@@ -36,7 +36,7 @@ class NotAllowed(ValueError):
     """The caller may not do this (exit code 3)."""
 
 
-class Delegation(object):
+class Delegation:
     """What one Unix group may share."""
 
     def __init__(self, group, buckets, path_roots=DEFAULT_PATH_ROOTS, max_days=DEFAULT_MAX_DAYS,
@@ -117,7 +117,7 @@ def groups_of(user):
     return names
 
 
-class Caller(object):
+class Caller:
     """The person running the command and what the delegation file lets them do."""
 
     def __init__(self, name, groups, admin_groups, delegations):
