@@ -50,4 +50,3 @@ def parse_size(value):
                          "(powers of 1024), KB, MB, GB, TB, PB (powers of 1000), for example 500GiB, 50G, 10GB"
                          % (value,))
     return int(decimal.Decimal(found.group(1)) * UNITS[unit])
-

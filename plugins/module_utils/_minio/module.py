@@ -10,7 +10,7 @@ and the one place that turns a MinioActionError into fail_json.
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio import connection as connection
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, DEFAULT_AUDIT_LOG
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import DEFAULT_RECORDS_BUCKET
 from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker

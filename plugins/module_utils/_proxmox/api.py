@@ -31,6 +31,7 @@ try:
 except ImportError:
     RequestException = Exception
 
+
 def proxmox_argument_spec():
     """Connection options shared by every proxmox_* module (see the doc fragment)."""
     return dict(

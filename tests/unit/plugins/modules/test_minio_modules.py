@@ -26,7 +26,7 @@ from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
 from test_minio_iam import READ, FakeAdmin, FakeS3  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio import connection as connection  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection  # noqa: E402
 from ansible_collections.egid.s3share.plugins.modules import (  # noqa: E402
     minio_bucket, minio_collaborator, minio_collaborator_sweep, minio_group, minio_policy, minio_share, minio_user,
 )
