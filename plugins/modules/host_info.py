@@ -25,6 +25,7 @@ attributes:
     description: Reads the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
     description: Never changes anything.
