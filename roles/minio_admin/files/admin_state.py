@@ -1,34 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the egid.s3share.minio_admin role needs to know, as JSON on stdout.
+"""Build the collection on the controller for the egid.s3share.minio_admin role, as JSON on stdout.
 
-  admin_state.py build-collection ROOT OUTPUT_DIR [GALAXY]      (on the controller)
-  admin_state.py read-host BASE_DIR VENV_PYTHON UNIT REQUIREMENT    (on the server)
+  admin_state.py build-collection ROOT OUTPUT_DIR [GALAXY]
 
-build-collection builds the collection at ROOT with `ansible-galaxy collection
-build` (or, for a collection installed from a tarball, which has no galaxy.yml,
-packs its MANIFEST.json, FILES.json and the files FILES.json lists, with the
-modes and owners ansible-galaxy gives them), and prints the tarball's path
-and its tree digest.
+Builds the collection at ROOT with `ansible-galaxy collection build` (or, for a
+collection installed from a tarball, which has no galaxy.yml, packs its
+MANIFEST.json, FILES.json and the files FILES.json lists, with the modes and
+owners ansible-galaxy gives them), and prints the tarball's path and its tree
+digest.
 
-read-host prints what the role manages on the server: whether the venv exists
-and its minio SDK satisfies REQUIREMENT, whether the timer is enabled and active, whether an old sweep.env is left, and
-the installed collection under BASE_DIR/lib/ansible_collections/egid/s3share
-(a symbolic link to a version directory next to it, .s3share-*): which version
-it points to, that version's tree digest, and every version directory found.
-
-The tree digest is a sha256 over one line per directory, file and symbolic link
-(relative path, mode, owner and group ids, and the file's sha256 or the link's
-target), sorted. It is computed the same way from the tarball's members and
-from the unpacked tree, so equal digests mean the host holds exactly the built
-collection (the tarball itself is not byte-reproducible; its members are).
-Python bytecode caches are left out. Standard library only: this runs with the
-system Python on the server, before the admin venv exists.
+The tree digest has one home, plugins/module_utils/_host/collection_tree.py,
+which the egid.s3share.admin_install_info module runs on the server to read
+the installed tree; this script loads that file by its path in the collection
+it belongs to (tar_digest and tree_digest are re-exported here).
 """
 
 import glob
-import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -39,88 +29,20 @@ import tarfile
 import tempfile
 import time
 
-COLLECTION_PARENT = ("lib", "ansible_collections", "egid")
-COLLECTION_LINK = "s3share"
-VERSION_PREFIX = ".s3share-"
-# ansible-galaxy's modes: 0755 for directories and executables, 0644 for the rest.
-EXEC_MODE, FILE_MODE = 0o755, 0o644
+
+def _load_collection_tree():
+    collection = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
+    path = os.path.join(collection, "plugins", "module_utils", "_host", "collection_tree.py")
+    spec = importlib.util.spec_from_file_location("egid_s3share_collection_tree", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _skipped(relpath):
-    parts = relpath.split("/")
-    return "__pycache__" in parts or relpath.endswith((".pyc", ".pyo"))
-
-
-def _line(kind, relpath, mode, uid, gid, data):
-    return "%s %s %04o %d:%d %s" % (kind, relpath, mode & 0o7777, uid, gid, data)
-
-
-def _digest(lines):
-    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _sha256_file(fileobj):
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: fileobj.read(1 << 16), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def tar_digest(tarball):
-    """The tree digest of a collection tarball's members."""
-    lines, parents = {}, set()
-    with tarfile.open(tarball, "r:*") as tar:
-        for member in tar:
-            name = member.name
-            while name.startswith("./"):
-                name = name[2:]
-            name = name.rstrip("/")
-            if name in ("", ".") or _skipped(name):
-                continue
-            parents.update(_parents(name))
-            if member.isdir():
-                lines[name] = _line("d", name, member.mode, member.uid, member.gid, "-")
-            elif member.issym():
-                lines[name] = _line("l", name, 0o777, member.uid, member.gid, member.linkname)
-            elif member.isfile():
-                lines[name] = _line("f", name, member.mode, member.uid, member.gid,
-                                    _sha256_file(tar.extractfile(member)))
-            else:
-                raise ValueError("%s: unexpected member type in %s" % (name, tarball))
-    # A parent directory that is not a member of its own is made by tar (as root, umask 022).
-    for name in parents - set(lines):
-        lines[name] = _line("d", name, EXEC_MODE, 0, 0, "-")
-    return _digest(lines.values())
-
-
-def _parents(relpath):
-    parent = os.path.dirname(relpath)
-    while parent:
-        yield parent
-        parent = os.path.dirname(parent)
-
-
-def tree_digest(root):
-    """The tree digest of an unpacked collection (symbolic links are not followed)."""
-    lines = []
-    for top, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        for name in dirnames + filenames:
-            path = os.path.join(top, name)
-            relpath = os.path.relpath(path, root)
-            if _skipped(relpath):
-                continue
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                lines.append(_line("l", relpath, 0o777, st.st_uid, st.st_gid, os.readlink(path)))
-            elif stat.S_ISDIR(st.st_mode):
-                lines.append(_line("d", relpath, st.st_mode, st.st_uid, st.st_gid, "-"))
-            elif stat.S_ISREG(st.st_mode):
-                with open(path, "rb") as handle:
-                    lines.append(_line("f", relpath, st.st_mode, st.st_uid, st.st_gid, _sha256_file(handle)))
-            else:
-                lines.append(_line("?", relpath, st.st_mode, st.st_uid, st.st_gid, "-"))
-    return _digest(lines)
+_tree = _load_collection_tree()
+tar_digest = _tree.tar_digest
+tree_digest = _tree.tree_digest
+EXEC_MODE, FILE_MODE = _tree.EXEC_MODE, _tree.FILE_MODE
 
 
 def _pack_installed(root, tarball):
@@ -185,67 +107,9 @@ def build_collection(root, output_dir, galaxy=None):
     return {"tarball": tarball, "digest": digest, "source": source, "root": root}
 
 
-# Run with the venv's Python: does the installed SDK satisfy the requirement?
-# (with the packaging library that pip vendors; pip itself takes a second.)
-SDK_CHECK = """
-import sys, importlib.metadata as md
-from pip._vendor.packaging.requirements import Requirement
-r = Requirement(sys.argv[1])
-sys.exit(0 if r.specifier.contains(md.version(r.name), prereleases=True) else 1)
-"""
-
-
-def _sdk_satisfied(venv_python, requirement):
-    try:
-        return subprocess.run([venv_python, "-c", SDK_CHECK, requirement], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, check=False).returncode == 0
-    except OSError:
-        return False
-
-
-def _systemctl(verb, unit):
-    try:
-        proc = subprocess.run(["systemctl", verb, unit], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              universal_newlines=True, check=False)
-    except OSError:
-        return ""
-    return proc.stdout.strip()
-
-
-def read_host(base_dir, venv_python, unit, requirement):
-    parent = os.path.join(base_dir, *COLLECTION_PARENT)
-    link = os.path.join(parent, COLLECTION_LINK)
-    collection = {"path": link, "kind": "missing", "version": None, "digest": None, "versions": []}
-    if os.path.isdir(parent):
-        collection["versions"] = sorted(n for n in os.listdir(parent)
-                                        if n.startswith(VERSION_PREFIX) and not os.path.islink(os.path.join(parent, n)))
-    if os.path.islink(link):
-        collection["kind"] = "link"
-        # Only a link to one of the version directories counts as installed by the role.
-        target = os.path.normpath(os.path.join(parent, os.readlink(link)))
-        if os.path.dirname(target) == os.path.normpath(parent) and os.path.basename(target) in collection["versions"]:
-            collection["version"] = os.path.basename(target)
-            collection["digest"] = tree_digest(target)
-    elif os.path.isdir(link):
-        collection["kind"] = "directory"
-    elif os.path.lexists(link):
-        collection["kind"] = "other"
-    return {
-        "venv": os.path.exists(venv_python),
-        "sdk": os.path.exists(venv_python) and _sdk_satisfied(venv_python, requirement),
-        "timer": {"enabled": _systemctl("is-enabled", unit + ".timer"),
-                  "active": _systemctl("is-active", unit + ".timer")},
-        "legacy_env_file": os.path.lexists(os.path.join(base_dir, "etc", "sweep.env")),
-        "visudo": os.path.exists("/usr/sbin/visudo"),
-        "collection": collection,
-    }
-
-
 def main(argv):
     if len(argv) in (3, 4) and argv[0] == "build-collection":
         result = build_collection(*argv[1:])
-    elif len(argv) == 5 and argv[0] == "read-host":
-        result = read_host(*argv[1:])
     else:
         sys.stderr.write(__doc__)
         return 2
