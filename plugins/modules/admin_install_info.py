@@ -24,6 +24,7 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to show as a diff.
   idempotent:
     support: full
     description: Never changes anything.
