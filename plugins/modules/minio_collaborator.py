@@ -195,10 +195,9 @@ expires_at:
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    CollaboratorRefused, Collaborators, CollaboratorStore, RecordError, record_view,
+    CollaboratorRefused, Collaborators, RecordError, record_view,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
@@ -221,8 +220,8 @@ def main():
     target = "collaborator:%s" % name
     settings = m.clients.settings
     public_url = (p["public_endpoint"] or settings.url).rstrip("/")
-    manager = Collaborators(IamState(m.admin), m.s3, CollaboratorStore(m.s3, p["records_bucket"]), m.audit.actor,
-                            check_mode=m.check_mode, on_secret=m.audit.add_secret)
+    manager = Collaborators.from_clients(m.clients, p["records_bucket"], m.audit.actor, check_mode=m.check_mode,
+                                         on_secret=m.audit.add_secret)
     if p["state"] == "absent":
         action = "remove_collaborator"
         try:

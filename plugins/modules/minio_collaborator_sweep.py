@@ -84,10 +84,9 @@ orphans:
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorStore, parse_time, sweep,
+    Collaborators, parse_time, sweep,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
-from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
 
@@ -102,8 +101,8 @@ def main():
             as_of = parse_time(m.params["as_of"])
         except ValueError as exc:
             m.refuse("sweep_collaborators", "collaborators", str(exc))
-    manager = Collaborators(IamState(m.admin), m.s3, CollaboratorStore(m.s3, m.params["records_bucket"]),
-                            m.audit.actor, check_mode=m.check_mode)
+    manager = Collaborators.from_clients(m.clients, m.params["records_bucket"], m.audit.actor,
+                                         check_mode=m.check_mode)
     try:
         result = sweep(manager, as_of=as_of, audit=m.audit, orphans=m.params["orphans"])
     except MinioActionError as exc:

@@ -43,7 +43,8 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import 
     MinioActionError, Refused, absent_if_not_found, call, translate, translated,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
-    derived_keys, ensure_policy, ensure_policy_absent, ensure_user_absent, list_access_keys, revoke_access_keys,
+    IamState, derived_keys, ensure_policy, ensure_policy_absent, ensure_user_absent, list_access_keys,
+    revoke_access_keys,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
@@ -337,6 +338,12 @@ class Collaborators:
         self.check_mode = check_mode
         self.on_secret = on_secret or (lambda value: None)
         self.now = now or utc_now()
+
+    @classmethod
+    def from_clients(cls, clients, records_bucket, actor, check_mode=False, on_secret=None):
+        """The manager for one run with the root clients (a MinioClients)."""
+        return cls(IamState(clients.admin), clients.s3, CollaboratorStore(clients.s3, records_bucket), actor,
+                   check_mode=check_mode, on_secret=on_secret)
 
     # ---------------------------------------------------------------- present
     def ensure_present(self, name, bucket, prefix, access="read-only", days=30, expires_at=None, max_days=30,

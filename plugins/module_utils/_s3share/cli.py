@@ -38,7 +38,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorRefused, CollaboratorStore, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
+    Collaborators, CollaboratorRefused, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
     format_time, generate_secret_key, parse_time, record_view, validate_record,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
@@ -216,9 +216,8 @@ class Session:
         return self._clients
 
     def collaborators(self, check_mode=False):
-        return Collaborators(IamState(self.clients.admin), self.clients.s3,
-                             CollaboratorStore(self.clients.s3, self.records_bucket), self.caller.name,
-                             check_mode=check_mode, on_secret=self.audit.add_secret)
+        return Collaborators.from_clients(self.clients, self.records_bucket, self.caller.name,
+                                          check_mode=check_mode, on_secret=self.audit.add_secret)
 
     def record(self, manager, name, what):
         """The record of a collaborator the caller may act on."""
