@@ -202,11 +202,12 @@ def test_without_a_ca_no_ca_file_is_written(homes):
 def test_merge_and_mask_on_their_own():
     current = {"aliases": {"a": {"secretKey": "x"}, "b": "not a dict"}, "other": 1}
     merged = mc_config.merge(current, {"c": {"url": "u", "secretKey": "y"}})
-    assert merged == {"version": "10", "other": 1, "aliases": {"a": {"secretKey": "x"}, "b": "not a dict",
-                                                                "c": {"url": "u", "secretKey": "y"}}}
+    assert merged == {"version": "10", "other": 1,
+                      "aliases": {"a": {"secretKey": "x"}, "b": "not a dict", "c": {"url": "u", "secretKey": "y"}}}
     assert current == {"aliases": {"a": {"secretKey": "x"}, "b": "not a dict"}, "other": 1}, "the input was changed"
     assert mc_config.masked(merged, current)["aliases"] == {
-        "a": {"secretKey": mc_config.SECRET_MASK}, "b": "not a dict", "c": {"url": "u", "secretKey": mc_config.SECRET_CHANGED_MASK}}
+        "a": {"secretKey": mc_config.SECRET_MASK}, "b": "not a dict",
+        "c": {"url": "u", "secretKey": mc_config.SECRET_CHANGED_MASK}}
 
 
 def test_module_refuses_a_missing_user_and_returns_no_secret(tmp_path):
