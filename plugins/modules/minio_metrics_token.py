@@ -110,7 +110,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            access_key=dict(type="str", required=True),
+            access_key=dict(type="str", required=True, no_log=False),
             secret_key=dict(type="str", required=True, no_log=True),
             lifetime_days=dict(type="int", default=365),
             renew_before_days=dict(type="int", default=30),

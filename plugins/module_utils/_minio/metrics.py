@@ -82,7 +82,7 @@ def token_problem(token, access_key, secret_key, now, renew_before):
         claims = token_claims(token)
     except ValueError as exc:
         return "the current token is unreadable (%s)" % exc
-    signing_input, _, signature = token.strip().rpartition(".")
+    signing_input, dummy, signature = token.strip().rpartition(".")
     header = signing_input.split(".")[0]
     if header != _json_part(_TOKEN_HEADER):
         return "the current token is not signed with HS512"
@@ -217,7 +217,7 @@ def certificate_not_after(path, openssl="openssl"):
     """The end of validity of the PEM certificate at path, in seconds since the epoch."""
     output = subprocess.run([openssl, "x509", "-noout", "-enddate", "-in", path], check=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True).stdout
-    key, _, value = output.strip().partition("=")
+    key, dummy, value = output.strip().partition("=")
     if key != "notAfter":
         raise ValueError("unexpected openssl output %r" % output)
     return float(ssl.cert_time_to_seconds(value))
@@ -256,7 +256,7 @@ def appendable(path, user=None):
             os._exit(0 if _try_append(path) else 1)
         except BaseException:  # pylint: disable=broad-except
             os._exit(2)
-    _, status = os.waitpid(pid, 0)
+    dummy, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 

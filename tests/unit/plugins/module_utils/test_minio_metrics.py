@@ -189,3 +189,16 @@ def test_audit_webhook_env_and_mismatches():
             metrics.audit_webhook_env(9099, bad)
     with pytest.raises(ValueError):
         metrics.audit_webhook_env(70000, "A" * 20)
+
+
+def test_filters_wrap_the_errors_for_ansible():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.egid.s3share.plugins.filter.monitoring import FilterModule
+    filters = FilterModule().filters()
+    env = filters["access_audit_webhook_env"](9099, "B" * 32)
+    assert env["MINIO_AUDIT_WEBHOOK_ENDPOINT_s3share"] == "http://127.0.0.1:9099/minio/audit"
+    assert filters["env_mismatches"](env, env) == []
+    with pytest.raises(AnsibleFilterError, match="16 to 128"):
+        filters["access_audit_webhook_env"](9099, "short")
+    with pytest.raises(AnsibleFilterError):
+        filters["env_mismatches"]("not a dict", env)
