@@ -223,6 +223,10 @@ class IamSetResult:
     def changed(self):
         return bool(self.changes)
 
+    def changed_names(self):
+        """{"policies": {...}, "users": {...}, "groups": {...}}: the names of the changed items."""
+        return {kind: {c["name"] for c in self.changes if c["kind"] == _SINGULAR[kind]} for kind in KINDS}
+
 
 def reconcile(state, spec, root_user, check_mode, password_matches=None, on_change=None):
     """Apply the set. Returns an IamSetResult; raises IamSetError or MinioActionError.
@@ -265,13 +269,13 @@ def reconcile(state, spec, root_user, check_mode, password_matches=None, on_chan
     return result
 
 
-def summary(state, spec):
-    """The listed items as they are after the run (never a secret)."""
+def summary(state, spec, names=None):
+    """The listed items as they are after the run, or only ``names[kind]`` of them (never a secret)."""
     out = {"users": {}, "policies": {}, "groups": {}}
-    for item in spec.get("users") or []:
-        out["users"][item["name"]] = user_view(state.user(item["name"]))
-    for item in spec.get("policies") or []:
-        out["policies"][item["name"]] = "present" if state.policy(item["name"]) is not None else "absent"
-    for item in spec.get("groups") or []:
-        out["groups"][item["name"]] = group_view(state.group(item["name"]))
+    for kind, view in (("users", lambda n: user_view(state.user(n))),
+                       ("policies", lambda n: "present" if state.policy(n) is not None else "absent"),
+                       ("groups", lambda n: group_view(state.group(n)))):
+        for item in spec.get(kind) or []:
+            if names is None or item["name"] in names.get(kind, ()):
+                out[kind][item["name"]] = view(item["name"])
     return out

@@ -56,6 +56,10 @@ def test_set_check_real_check_real_then_users_work(server, ansible, prefix, mc):
     assert [d["before_header"] for d in real["diff"]] == ["policy %s-rw" % prefix, "policy %s-ro" % prefix] + [
         "user %s-u%d" % (prefix, i) for i in range(3)] + ["group %s-g" % prefix]
     assert real2["changes"] == [] and real2["diff"] == []
+    # The result names the changed items as they are now; the item lists are echoed as counts.
+    assert sorted(real["items"]["users"]) == ["%s-u%d" % (prefix, i) for i in range(3)]
+    assert real2["items"] == {"users": {}, "policies": {}, "groups": {}}
+    assert real["invocation"]["module_args"]["users"] == "3 items"
 
     # The server holds exactly that.
     users = _users(admin)
