@@ -147,9 +147,11 @@ def _wait_ready(container):
 
 
 def _collection_state(container):
-    out = _exec(container, "python3", "-c", (REPO / "roles" / "minio_admin" / "files" / "admin_state.py").read_text(),
-                "read-host", BASE, BASE + "/venv/bin/python", UNIT, "minio>=7.2.15,<8.0").stdout
-    return json.loads(out)["collection"]
+    """The installed collection as egid.s3share.admin_install_info reads it (the same standard-library code)."""
+    code = ((REPO / "plugins" / "module_utils" / "_host" / "collection_tree.py").read_text()
+            + "\nimport json, sys\nprint(json.dumps(installed_collection(sys.argv[1])))\n")
+    out = _exec(container, "python3", "-c", code, BASE + "/lib/ansible_collections/egid").stdout
+    return json.loads(out)
 
 
 def test_role_converges_idempotently_with_a_secret_full_of_special_characters(container, tmp_path):
