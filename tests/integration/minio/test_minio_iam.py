@@ -179,3 +179,10 @@ def test_one_bad_item_refuses_the_whole_set(server, ansible, prefix, case):
     refusals = ansible.audit_lines()[audit_before:]
     assert [line["result"] for line in refusals] == ["refused"]  # check mode writes no audit line
     assert "short" not in json.dumps(refusals)
+    # The server is shared with the sweep tests: leave no collaborator-looking identity behind.
+    if case == "collab-holder":
+        admin.user_remove(prefix + "-u3")
+        admin.policy_remove("collab-" + prefix)
+    elif case == "policy-still-used":
+        admin.user_remove("y" + prefix)
+        admin.policy_remove(prefix + "-used")
