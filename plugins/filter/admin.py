@@ -31,6 +31,6 @@ def path_entries(paths, **attributes):
     return entries
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {"path_entries": path_entries}

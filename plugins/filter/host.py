@@ -47,7 +47,7 @@ def storage_plan(disks, host_state, force_format=False):
         raise AnsibleFilterError("storage_plan: %s" % exc)
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "needs_change": needs_change,

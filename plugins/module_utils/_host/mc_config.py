@@ -104,7 +104,7 @@ def read_config(path):
     return config
 
 
-class UserConfig(object):
+class UserConfig:
     """One user's mc paths, with the config before and after the merge."""
 
     def __init__(self, account, aliases):
@@ -142,7 +142,7 @@ def _group_name(gid):
         return str(gid)
 
 
-class Plan(object):
+class Plan:
     """What the run changes: the file set's entries, and each user's config before and after."""
 
     def __init__(self, users, entries, planned):
