@@ -24,7 +24,7 @@ name = sys.argv[1]
 with open("/opt/minio-admin/etc/admin.json", encoding="utf-8") as handle:
     admin = json.load(handle)
 endpoint = admin["endpoint"].split("://", 1)[1]
-root = Minio(endpoint, admin["access_key"], admin["secret_key"], secure=True)
+root = Minio(endpoint, admin["access_key"], admin["secret_key"], secure=True, region="us-east-1")
 shared, private = "results/%s/README.txt" % name, "private/%s/secret.txt" % name
 for key in (shared, private):
     data = ("content of %s\n" % key).encode()
@@ -33,7 +33,8 @@ for key in (shared, private):
 added = subprocess.run(["/usr/local/sbin/s3share", "collab", "add", name, "ligan", "results/%s/" % name, "1",
                         "--json"], check=True, stdout=subprocess.PIPE, universal_newlines=True)
 credentials = json.loads(added.stdout)["credentials"]
-collab = Minio(endpoint, credentials["access_key"], credentials["secret_key"], secure=True)
+# The region is given: a collaborator may not ask for the bucket's location.
+collab = Minio(endpoint, credentials["access_key"], credentials["secret_key"], secure=True, region="us-east-1")
 response = collab.get_object("ligan", shared)
 body = response.read()
 response.close()
