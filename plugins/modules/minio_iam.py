@@ -16,8 +16,9 @@ description:
     and writes only what differs.
   - Every item is judged before the first write, first on its own, then against the server. One bad item
     fails the whole run, naming it, and nothing is written.
-  - It never manages the root user, the built-in policies, or the C(collab-*) identities of
-    M(egid.s3share.minio_collaborator), and with O(name_prefix) nothing outside that prefix.
+  - It never manages the root user, the built-in policies, the C(collab-*) identities of
+    M(egid.s3share.minio_collaborator), or the collection's service identities (C(s3share-*), such as the
+    link signer and the metrics identity), and with O(name_prefix) nothing outside that prefix.
   - Why one module for the whole set rather than a list option on each module. The items depend on each other
     (a user needs its policies, a group its members, a policy can only go once nothing uses it), so the
     order of the writes and the checks before them belong in one place. amazon.aws keeps one module per
@@ -37,7 +38,8 @@ options:
   purge:
     description:
       - Remove the users, groups and policies whose names start with O(name_prefix) and that the set does
-        not list. The root user, the built-in policies and the C(collab-*) identities are never removed.
+        not list. The root user, the built-in policies, the C(collab-*) and C(s3share-*) identities are never
+        removed.
     type: bool
     default: false
   policies:

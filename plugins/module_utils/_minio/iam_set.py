@@ -46,10 +46,17 @@ def _label(kind, index, item):
     return "%s[%d] (%s)" % (kind, index, item.get("name"))
 
 
+# The collection's own service identities (the link signer s3share-links, the
+# metrics identity s3share-metrics) belong to the roles that create them.
+SERVICE_PREFIX = "s3share-"
+
+
 def _protected(name):
     """Why the set must never manage this identity, or None."""
     if name.startswith(POLICY_PREFIX):
         return "%s* identities belong to the collaborator modules and the sweep" % POLICY_PREFIX
+    if name.startswith(SERVICE_PREFIX):
+        return "%s* identities belong to the roles that create them (link signer, metrics)" % SERVICE_PREFIX
     return None
 
 

@@ -37,6 +37,8 @@ def test_a_valid_set_returns_the_documents():
     ({"policies": [{"name": "lab-p", "template": "custom"}]}, "policy is required with template=custom"),
     ({"users": [{"name": "lab-u", "policies": ["collab-x"]}]}, "policy collab-x belongs to a collaborator"),
     ({"name_prefix": "", "purge": True}, "purge needs a name_prefix"),
+    ({"name_prefix": "s3share-", "users": [{"name": "s3share-links", "secret_key": "Links-secret-1"}]},
+     "users[0] (s3share-links): refused, s3share-* identities belong to the roles"),
 ])
 def test_every_bad_item_is_named_before_any_call(change, expected):
     with pytest.raises(IamSetError) as info:
