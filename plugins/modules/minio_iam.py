@@ -209,7 +209,7 @@ items:
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam_set import (
-    IamSetError, reconcile, summary,
+    IamSetError, IamSetResult, reconcile, summary,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
@@ -249,30 +249,31 @@ def main():
         )),
     ))
     spec = {key: m.params[key] for key in ("name_prefix", "purge", "policies", "users", "groups")}
+    # Ansible scrubs every string it returns against every no_log value. Echoing
+    # 1000 users back (the default "invocation") made that scrub take 5.5 s of a
+    # 9 s run, so the item lists are echoed as counts, on success and on failure.
+    args = {key: value for key, value in m.params.items() if key not in ("policies", "users", "groups")}
+    args.update({key: "%d items" % len(m.params[key]) for key in ("policies", "users", "groups")})
+    m.invocation = {"module_args": args}
     iam = IamState(m.admin)
+    result = IamSetResult()
 
     def audit(kind, name, action, changes):
         m.audit.write(action, "%s:%s" % (kind, name), "changed", changes=changes or None)
 
     try:
-        result = reconcile(iam, spec, m.clients.settings.access_key, m.check_mode,
-                           password_matches=m.password_matches, on_change=audit)
+        reconcile(iam, spec, m.clients.settings.access_key, m.check_mode,
+                  password_matches=m.password_matches, on_change=audit, result=result)
     except IamSetError as exc:
         m.refuse("set_iam", "iam_set", "Refusing the whole set, nothing was changed: %s" % exc,
                  problems=exc.problems)
     except MinioActionError as exc:
-        # Items before this one are applied (and audited); the next run finishes the set.
-        m.fail(exc, "set_iam", "iam_set")
+        # The items before this one are applied and audited; the next run finishes the set.
+        m.fail(exc, "set_iam", exc.obj, result=dict(changes=result.changes, purged=result.purged))
     out = dict(changes=result.changes, purged=result.purged, items=summary(iam, spec, result.changed_names()))
     if m.module._diff:
         out["diff"] = result.diffs
-    # Ansible scrubs every string it returns against every no_log value. Echoing
-    # 1000 users back (the default "invocation") made that scrub take 5.5 s of a
-    # 9 s run, so the item lists are echoed as counts.
-    args = {key: value for key, value in m.params.items() if key not in ("policies", "users", "groups")}
-    args.update({key: "%d items" % len(m.params[key]) for key in ("policies", "users", "groups")})
-    m.module.exit_json(changed=result.changed, invocation={"module_args": args}, **out)
-
+    m.module.exit_json(changed=result.changed, invocation=m.invocation, **out)
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ No Ansible import: the module is a thin layer over ``reconcile()``.
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import POLICY_PREFIX
-from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker
+from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker, reconcile_set
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     BUILTIN_POLICIES, ensure_group_absent, ensure_group_present, ensure_policy, ensure_policy_absent,
     ensure_user_absent, ensure_user_present, group_view, policy_entities, user_view,
@@ -84,6 +84,8 @@ def validate(spec, root_user):
         seen = set()
         for index, item in enumerate(spec.get(kind) or []):
             label, name = _label(kind, index, item), item.get("name") or ""
+            if not name:
+                problems.append("%s: needs a name" % label)
             if name in seen:
                 problems.append("%s: listed twice" % label)
             seen.add(name)
@@ -111,8 +113,13 @@ def validate(spec, root_user):
                         documents[name] = _policy_document(item)
                     except PolicyError as exc:
                         problems.append("%s: invalid policy: %s" % (label, exc))
-            elif not name:
-                problems.append("%s: a group needs a name" % label)
+            else:
+                for member in item.get("members") or []:
+                    if _protected(member) or (root_user and member == root_user):
+                        problems.append("%s: refused, member %s is not an internal account" % (label, member))
+                for policy in item.get("policies") or []:
+                    if _protected(policy):
+                        problems.append("%s: refused, policy %s is not an internal policy" % (label, policy))
     if problems:
         raise IamSetError(problems)
     return documents
@@ -165,6 +172,13 @@ def check_against_server(state, spec, root_user, purged):
             if missing:
                 problems.append("%s: unknown or removed polic%s %s" % (
                     label, "y" if len(missing) == 1 else "ies", ", ".join(missing)))
+        if current and current["status"] == "disabled" and not item.get("enabled"):
+            to_add, to_remove, dummy = reconcile_set(current["policies"], item.get("policies"),
+                                                     item.get("policies_mode", "exact"))
+            resets = bool(item.get("secret_key")) and item.get("update_password") == "always"
+            if (to_add or to_remove) and not resets:
+                problems.append("%s: MinIO cannot change the policies of a disabled user; set enabled: true "
+                                "in the same item, or change them before disabling it" % label)
     for index, item in enumerate(spec.get("groups") or []):
         label = _label("groups", index, item)
         if item.get("state", "present") != "present":
@@ -216,6 +230,7 @@ class IamSetResult:
     def __init__(self):
         self.changes = []   # {"kind", "name", "action", "changes"}
         self.diffs = []     # one Ansible diff per changed item
+        self.purged = {kind: [] for kind in KINDS}
 
     def add(self, kind, name, action, tracker):
         diff = tracker.diff()
@@ -235,16 +250,18 @@ class IamSetResult:
         return {kind: {c["name"] for c in self.changes if c["kind"] == _SINGULAR[kind]} for kind in KINDS}
 
 
-def reconcile(state, spec, root_user, check_mode, password_matches=None, on_change=None):
+def reconcile(state, spec, root_user, check_mode, password_matches=None, on_change=None, result=None):
     """Apply the set. Returns an IamSetResult; raises IamSetError or MinioActionError.
 
     on_change(kind, name, action, changes) is called after each changed item
-    (the module writes one audit line there).
+    (the module writes one audit line there). Pass ``result`` to keep, when a
+    write fails part-way, what was applied before it.
     """
     documents = validate(spec, root_user)
     purged = _purge_candidates(state, spec, root_user)
     check_against_server(state, spec, root_user, purged)
-    result = IamSetResult()
+    result = result if result is not None else IamSetResult()
+    result.purged = purged
 
     def step(kind, name, action, func, *args, **kwargs):
         tracker = DifferenceTracker()
@@ -272,7 +289,6 @@ def reconcile(state, spec, root_user, check_mode, password_matches=None, on_chan
         step("users", name, "remove_user", ensure_user_absent)
     for name in sorted(_absent(spec, "policies") | set(purged["policies"])):
         step("policies", name, "remove_policy", ensure_policy_absent, detach=True)
-    result.purged = purged
     return result
 
 

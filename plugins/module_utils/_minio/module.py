@@ -47,6 +47,7 @@ class MinioModule:
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.tracker = DifferenceTracker()
+        self.invocation = None
         if connection.MINIO_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("minio"), exception=connection.MINIO_IMPORT_ERROR)
         self.audit = AuditLog(self.params["audit_log"], name, check_mode=self.check_mode,
@@ -69,17 +70,25 @@ class MinioModule:
     def admin(self):
         return self.clients.admin
 
+    def _invocation(self):
+        # A module with large item lists sets self.invocation to a shorter echo of its arguments.
+        return {"invocation": self.invocation} if self.invocation is not None else {}
+
     def refuse(self, action, target, reason, **details):
         """Reject bad input before any change, with one audit line."""
         self.audit.write(action, target, "refused", reason=reason, **details)
-        self.module.fail_json(msg=reason, refused=True)
+        self.module.fail_json(msg=reason, refused=True, **self._invocation())
 
-    def fail(self, error, action=None, target=None, **details):
-        """Report a failed server action (audited as 'failed' when not in check mode)."""
+    def fail(self, error, action=None, target=None, result=None, **details):
+        """Report a failed server action (audited as 'failed' when not in check mode).
+
+        The details go to the audit line; ``result`` adds keys to the module's result.
+        """
         message = error.message if isinstance(error, MinioActionError) else str(error)
         if action:
             self.audit.write(action, target, "failed", reason=message, **details)
-        self.module.fail_json(msg=message, diff=self.tracker.diff() if self.module._diff else None)
+        self.module.fail_json(msg=message, diff=self.tracker.diff() if self.module._diff else None,
+                              **dict(result or {}, **self._invocation()))
 
     def record_change(self, action, target, **details):
         details.setdefault("changes", self.tracker.changed_names() or None)

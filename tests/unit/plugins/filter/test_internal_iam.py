@@ -34,3 +34,9 @@ def test_bad_inventory_entries_are_named(users, expected):
     with pytest.raises(AnsibleFilterError) as info:
         internal_iam(users)
     assert expected in str(info.value)
+
+
+def test_a_name_prefix_names_the_policies_too():
+    result = internal_iam([{"name": "lab-alice", "bucket": "ligan", "secret_key": "s1-secret"}], [], "lab-rw-")
+    assert result["policies"][0]["name"] == "lab-rw-ligan"
+    assert result["users"][0]["policies"] == ["lab-rw-ligan"]

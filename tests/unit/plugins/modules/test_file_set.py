@@ -4,10 +4,6 @@
 """file_set, run as Ansible runs it (a separate Python process reading its arguments from a file)
 on a real temporary tree. Ownership cases use the nobody/nogroup accounts, so they need root."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import grp
 import json
 import os
