@@ -5,6 +5,7 @@
 # cached beforehand, so the first figure is the deployment itself.
 #   benchmarks/converge_time.sh
 #   SECOND_RUNS=3 benchmarks/converge_time.sh   # several idempotent converges
+#   SITE_ARGS="--skip-tags monitoring" benchmarks/converge_time.sh   # site.yml without its monitoring play
 # (the machine is shared: with other work running, one figure is noisy; the
 # median of several is steadier).
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -21,7 +22,8 @@ converge() {
   local start end out
   out=$(mktemp)
   start=$(date +%s.%N)
-  ansible-playbook site.yml -e ansible_host="$NAME" >"$out" 2>&1 || { tail -n 30 "$out" >&2; die "converge failed"; }
+  # shellcheck disable=SC2086  # SITE_ARGS holds several words on purpose
+  ansible-playbook site.yml -e ansible_host="$NAME" ${SITE_ARGS:-} >"$out" 2>&1 || { tail -n 30 "$out" >&2; die "converge failed"; }
   end=$(date +%s.%N)
   echo "$(echo "$end - $start" | bc) $(grep -oE 'nectar +: ok=[0-9]+ +changed=[0-9]+' "$out" | grep -oE 'changed=[0-9]+')"
   rm -f "$out"
@@ -35,7 +37,7 @@ for _ in $(seq "${SECOND_RUNS:-1}"); do
   printf 'idempotent converge: %6.1f s (%s)\n' "$second" "$second_changed"
 done
 second=$(printf '%s\n' "${seconds[@]}" | sort -n | sed -n "$(( (${#seconds[@]} + 1) / 2 ))p")
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; site.yml ${SITE_ARGS:-(all plays)}"
 printf 'first converge:  %6.1f s (%s)\n' "$first" "$first_changed"
 printf 'second converge: %6.1f s (median of %d, %s, target < 30 s)\n' "$second" "${#seconds[@]}" "$second_changed"
 printf 'ratio second/first: %.2f\n' "$(echo "$second / $first" | bc -l)"
