@@ -275,5 +275,6 @@ def main():
         out["diff"] = result.diffs
     m.module.exit_json(changed=result.changed, invocation=m.invocation, **out)
 
+
 if __name__ == "__main__":
     main()

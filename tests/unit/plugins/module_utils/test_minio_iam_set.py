@@ -109,7 +109,7 @@ def test_purge_lists_only_unlisted_names_under_the_prefix_and_never_protected_on
 
 
 def test_a_policy_to_remove_may_only_be_held_by_what_the_set_detaches_or_removes(monkeypatch):
-    import ansible_collections.egid.s3share.plugins.module_utils._minio.iam_set as iam_set
+    from ansible_collections.egid.s3share.plugins.module_utils._minio import iam_set
     state = FakeState(users={"lab-alice": _user(policies=["lab-old"]), "bob": _user(policies=["lab-old"])},
                       policies={"lab-rw": {}, "lab-old": {}})
     spec = _spec(groups=[], policies=[{"name": "lab-rw", "template": "read-write", "bucket": "ligan"},
