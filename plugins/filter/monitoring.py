@@ -21,7 +21,7 @@ def env_mismatches_filter(current, wanted):
     return env_mismatches(current, wanted)
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "access_audit_webhook_env": access_audit_webhook_env,

@@ -119,7 +119,7 @@ def _number(value):
     return repr(float(value))
 
 
-class Textfile(object):
+class Textfile:
     """Metric families in the Prometheus text format, rendered in a stable order."""
 
     def __init__(self):

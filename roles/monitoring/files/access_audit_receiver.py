@@ -70,7 +70,7 @@ def parse_entries(body):
     return value if isinstance(value, list) else [value]
 
 
-class JsonLinesFile(object):
+class JsonLinesFile:
     """Appends lines to path, reopening it when it was moved or removed (logrotate)."""
 
     def __init__(self, path):
