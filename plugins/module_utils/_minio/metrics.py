@@ -20,7 +20,6 @@ the egid.s3share.monitoring role's timer) use the same code:
 """
 
 import base64
-import datetime
 import hashlib
 import hmac
 import json
@@ -29,6 +28,8 @@ import re
 import ssl
 import subprocess
 import time
+
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import parse_time
 
 TOKEN_ISSUER = "prometheus"
 _TOKEN_HEADER = {"alg": "HS512", "typ": "JWT"}
@@ -148,16 +149,7 @@ def parse_timestamp(value):
     """Seconds since the epoch of an ISO 8601 time such as 2026-11-23T16:40:09.123456Z; None when unset."""
     if not value:
         return None
-    text = str(value).strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("not an ISO 8601 time: %r" % (value,))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
+    return parse_time(value).timestamp()
 
 
 def add_sweep_metrics(textfile, state):
