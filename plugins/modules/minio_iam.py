@@ -209,7 +209,7 @@ items:
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam_set import (
-    IamSetError, IamSetResult, reconcile, summary,
+    KINDS, IamSetError, IamSetResult, reconcile, summary,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 
@@ -248,12 +248,12 @@ def main():
             enabled=dict(type="bool"),
         )),
     ))
-    spec = {key: m.params[key] for key in ("name_prefix", "purge", "policies", "users", "groups")}
+    spec = {key: m.params[key] for key in ("name_prefix", "purge") + KINDS}
     # Ansible scrubs every string it returns against every no_log value. Echoing
     # 1000 users back (the default "invocation") made that scrub take 5.5 s of a
     # 9 s run, so the item lists are echoed as counts, on success and on failure.
-    args = {key: value for key, value in m.params.items() if key not in ("policies", "users", "groups")}
-    args.update({key: "%d items" % len(m.params[key]) for key in ("policies", "users", "groups")})
+    args = {key: value for key, value in m.params.items() if key not in KINDS}
+    args.update({key: "%d items" % len(m.params[key]) for key in KINDS})
     m.invocation = {"module_args": args}
     iam = IamState(m.admin)
     result = IamSetResult()

@@ -131,6 +131,23 @@ def ensure_user_absent(state, name, check_mode, tracker=None, label=None):
     return True
 
 
+DISABLED_POLICY_CHANGE = ("MinIO cannot change the policies of a disabled user; enable it in the same "
+                          "task (enabled: true) or change its policies before disabling it")
+
+
+def disabled_policy_change(current, enabled, secret_key, update_password, policies, policies_mode):
+    """True when the policies of a user that stays disabled would change without a password reset.
+
+    MinIO refuses policy changes on a disabled user; a password reset (user_add)
+    re-enables it for the time of the change, so only then can they be made.
+    """
+    if not current or current["status"] != "disabled" or enabled:
+        return False
+    to_add, to_remove, dummy = reconcile_set(current["policies"], policies, policies_mode)
+    resets = bool(secret_key) and update_password == "always"
+    return bool(to_add or to_remove) and not resets
+
+
 def ensure_user_present(state, name, secret_key=None, enabled=None, update_password="on_create",
                         policies=None, policies_mode="exact", check_mode=False, tracker=None,
                         password_matches=None):
@@ -167,10 +184,8 @@ def ensure_user_present(state, name, secret_key=None, enabled=None, update_passw
     changed = set_password or want_status != (status or want_status) or bool(to_add or to_remove)
     if current is None:
         changed = True
-    if (to_add or to_remove) and status == "disabled" and want_status == "disabled" and not set_password:
-        raise MinioActionError("set the policies of", "user %s" % name,
-                               "MinIO cannot change the policies of a disabled user; enable it in the same "
-                               "task (enabled: true) or change its policies before disabling it")
+    if disabled_policy_change(current, enabled, secret_key, update_password, policies, policies_mode):
+        raise MinioActionError("set the policies of", "user %s" % name, DISABLED_POLICY_CHANGE)
     if not changed or check_mode:
         if changed:
             state.users()[name] = {"status": want_status, "policies": wanted_policies,

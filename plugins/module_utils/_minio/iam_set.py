@@ -21,9 +21,9 @@ No Ansible import: the module is a thin layer over ``reconcile()``.
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import POLICY_PREFIX
-from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker, reconcile_set
+from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
-    BUILTIN_POLICIES, ensure_group_absent, ensure_group_present, ensure_policy, ensure_policy_absent,
+    BUILTIN_POLICIES, DISABLED_POLICY_CHANGE, disabled_policy_change, ensure_group_absent, ensure_group_present, ensure_policy, ensure_policy_absent,
     ensure_user_absent, ensure_user_present, group_view, policy_entities, user_view,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
@@ -172,13 +172,10 @@ def check_against_server(state, spec, root_user, purged):
             if missing:
                 problems.append("%s: unknown or removed polic%s %s" % (
                     label, "y" if len(missing) == 1 else "ies", ", ".join(missing)))
-        if current and current["status"] == "disabled" and not item.get("enabled"):
-            to_add, to_remove, dummy = reconcile_set(current["policies"], item.get("policies"),
-                                                     item.get("policies_mode", "exact"))
-            resets = bool(item.get("secret_key")) and item.get("update_password") == "always"
-            if (to_add or to_remove) and not resets:
-                problems.append("%s: MinIO cannot change the policies of a disabled user; set enabled: true "
-                                "in the same item, or change them before disabling it" % label)
+        if disabled_policy_change(current, item.get("enabled"), item.get("secret_key"),
+                                  item.get("update_password", "on_create"), item.get("policies"),
+                                  item.get("policies_mode", "exact")):
+            problems.append("%s: %s" % (label, DISABLED_POLICY_CHANGE))
     for index, item in enumerate(spec.get("groups") or []):
         label = _label("groups", index, item)
         if item.get("state", "present") != "present":
