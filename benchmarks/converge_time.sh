@@ -37,6 +37,11 @@ for _ in $(seq "${SECOND_RUNS:-1}"); do
   printf 'idempotent converge: %6.1f s (%s)\n' "$second" "$second_changed"
 done
 second=$(printf '%s\n' "${seconds[@]}" | sort -n | sed -n "$(( (${#seconds[@]} + 1) / 2 ))p")
+# Module runs per play of one more converge with nothing to do: a count that,
+# unlike the times above, does not move with the machine's load.
+# shellcheck disable=SC2086
+ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook site.yml -e ansible_host="$NAME" ${SITE_ARGS:-} \
+  | python3 "$EGID_REPO/benchmarks/module_runs.py"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; site.yml ${SITE_ARGS:-(all plays)}"
 printf 'first converge:  %6.1f s (%s)\n' "$first" "$first_changed"
 printf 'second converge: %6.1f s (median of %d, %s, target < 30 s)\n' "$second" "${#seconds[@]}" "$second_changed"
