@@ -5,11 +5,23 @@
 #   loop-disks.sh destroy NAME  detach them and remove the backing files
 #   loop-disks.sh wipe NAME ROLE  zero the first MiBs of one disk (a blank disk again)
 # Backing files live in $EGID_CACHE/disks and take almost no space until written.
+# EGID_DISK_LAYOUT="data1=4G data2=4G" gives another layout (roles and sizes;
+# "none" for no disk), as the cluster scenario's nodes have; create records it
+# next to the files so that destroy finds the same disks.
 . "$(dirname "$0")/../lib.sh"
 
-declare -A SIZES=([system]=50G [cache]=200G [data]=5T)
-ORDER=(system cache data)
 dir="$EGID_CACHE/disks"
+declare -A SIZES=()
+ORDER=()
+layout() {
+  local spec=${EGID_DISK_LAYOUT:-system=50G cache=200G data=5T} item
+  [ -z "${1:-}" ] || [ ! -f "$dir/$1.layout" ] || spec=$(cat "$dir/$1.layout")
+  [ "$spec" != none ] || return 0
+  for item in $spec; do
+    [[ $item =~ ^[a-z0-9]+=[0-9]+[KMGT]$ ]] || die "bad disk in EGID_DISK_LAYOUT: $item (want role=SIZE, e.g. data1=4G)"
+    SIZES[${item%%=*}]=${item#*=}; ORDER+=("${item%%=*}")
+  done
+}
 
 attached() { losetup -j "$1" -O NAME -n 2>/dev/null | head -n 1 | tr -d ' '; }
 
@@ -17,6 +29,8 @@ create() {
   need_root "attaching loop devices"
   [ -e /dev/loop-control ] || as_root modprobe loop 2>/dev/null || die "no /dev/loop-control: loop devices are unavailable"
   mkdir -p "$dir"
+  layout
+  echo "${EGID_DISK_LAYOUT:-system=50G cache=200G data=5T}" > "$dir/$1.layout"
   local role file dev
   for role in "${ORDER[@]}"; do
     file="$dir/$1-$role.img"
@@ -28,6 +42,7 @@ create() {
 }
 
 destroy() {
+  layout "$1"
   local role file dev
   for role in "${ORDER[@]}"; do
     file="$dir/$1-$role.img"
@@ -41,6 +56,7 @@ destroy() {
     done
     rm -f "$file"
   done
+  rm -f "$dir/$1.layout"
 }
 
 wipe() {

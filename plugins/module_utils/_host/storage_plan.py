@@ -40,6 +40,58 @@ def _holds(signature):
     return ""
 
 
+def _same_size_groups(disks):
+    """Disks without a stable id that share one size (several data drives of a cluster node): lists of 2+."""
+    by_size = {}
+    for disk in disks:
+        if not disk.get("stable_id"):
+            by_size.setdefault(parse_size(disk["size"]), []).append(disk)
+    return [group for size, group in sorted(by_size.items()) if len(group) > 1]
+
+
+def _match_group(group, devices, signatures, problems):
+    """Match disks of one size to the devices of that size by their filesystem label.
+
+    Such disks cannot be told apart by size, and sdX names change between boots: each must
+    carry its own label, which the role writes when it creates the filesystem (without distinct
+    labels they are matched one by one, as before, and refused as ambiguous). A device whose
+    filesystem carries a label of the group is that disk; the blank devices go to the disks
+    still unmatched, in name order (both sorted, so a rerun before the mkfs decides the same).
+    A device of that size holding anything else, or a count that differs, is refused: the
+    role cannot know which disk it is. Returns {name: [device]} for every disk of the group.
+    """
+    names = ", ".join(d["name"] for d in group)
+    size = parse_size(group[0]["size"])
+    labels = [d.get("label") or "" for d in group]
+    if "" in labels or len(set(labels)) != len(labels):
+        # Without distinct labels each disk is matched alone (and refused when its size matches several devices).
+        return {}
+    found = sorted(d["name"] for d in devices if d["size"] == size)
+    if len(found) != len(group):
+        problems.append("The disks %s (%s each) match %d devices: %s. Set stable_id to tell them apart, or check "
+                        "the VM's disks." % (names, group[0]["size"], len(found), ", ".join(found) or "none"))
+        return dict((d["name"], []) for d in group)
+    by_label = dict((d["label"], d["name"]) for d in group)
+    result = {}
+    blank = []
+    for dev in found:
+        signature = signatures.get(dev) or {}
+        if signature.get("blank"):
+            blank.append(dev)
+        elif signature.get("label") in by_label and by_label[signature["label"]] not in result:
+            result[by_label[signature["label"]]] = [dev]
+        else:
+            problems.append("The device %s has the size of the disks %s but holds %s%s, which is none of their "
+                            "labels (%s). Nothing was changed. Set stable_id to say which disk it is."
+                            % (dev, names, _holds(signature) or "an unknown signature",
+                               " labelled %s" % signature["label"] if signature.get("label") else "",
+                               ", ".join(sorted(by_label))))
+    for disk in sorted(group, key=lambda d: d["name"]):
+        if disk["name"] not in result:
+            result[disk["name"]] = [blank.pop(0)] if blank else []
+    return result
+
+
 def plan(disks, host_state, force_format=False):
     """{"disks": {name: {...}}, "problems": [...]}; see the module docstring."""
     host_state = host_state or {}
@@ -51,7 +103,12 @@ def plan(disks, host_state, force_format=False):
     files = host_state.get("files", {})
     problems = []
     matches = {}
+    groups = _same_size_groups(disks)
+    for group in groups:
+        matches.update(_match_group(group, devices, signatures, problems))
     for disk in disks:
+        if disk["name"] in matches:
+            continue
         size = parse_size(disk["size"])
         found = _candidates(disk, size, devices, files)
         matches[disk["name"]] = found

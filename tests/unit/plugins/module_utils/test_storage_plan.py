@@ -162,3 +162,69 @@ def test_the_filter_and_the_size_parser():
         host_filters.size_bytes("big")
     with pytest.raises(AnsibleFilterError, match="storage_plan"):
         host_filters.storage_plan([{"name": "x", "size": "1X", "mountpoint": "/x"}], nectar())
+
+
+# A cluster node: two data drives of one size (the cluster scenario's layout), told apart by their labels.
+DRIVES = [
+    {"name": "data1", "size": "4G", "stable_id": "", "mountpoint": "/srv/s3/data1", "fstype": "xfs", "label": "s3data1"},
+    {"name": "data2", "size": "4G", "stable_id": "", "mountpoint": "/srv/s3/data2", "fstype": "xfs", "label": "s3data2"},
+]
+
+
+def node(signatures):
+    return {
+        "block_devices": [device("/dev/sda", 32 * GIB), device("/dev/loop7", 4 * GIB), device("/dev/loop3", 4 * GIB)],
+        "signatures": signatures, "mounts": [], "fstab": [], "files": {},
+    }
+
+
+def labelled(uuid, label):
+    return dict(xfs(uuid), label=label)
+
+
+def test_blank_drives_of_one_size_are_given_out_in_name_order():
+    result = plan(DRIVES, node({"/dev/loop3": dict(BLANK), "/dev/loop7": dict(BLANK)}))
+    assert result["problems"] == []
+    assert result["disks"]["data1"]["device"] == "/dev/loop3"
+    assert result["disks"]["data2"]["device"] == "/dev/loop7"
+    assert result["disks"]["data1"]["format"] and result["disks"]["data2"]["format"]
+
+
+def test_formatted_drives_are_found_by_their_label_whatever_the_device_order():
+    result = plan(DRIVES, node({"/dev/loop3": labelled("u-2", "s3data2"), "/dev/loop7": labelled("u-1", "s3data1")}))
+    assert result["problems"] == []
+    assert (result["disks"]["data1"]["device"], result["disks"]["data1"]["uuid"]) == ("/dev/loop7", "u-1")
+    assert (result["disks"]["data2"]["device"], result["disks"]["data2"]["uuid"]) == ("/dev/loop3", "u-2")
+    assert not result["disks"]["data1"]["format"] and not result["disks"]["data2"]["format"]
+
+
+def test_a_wiped_drive_is_the_one_whose_label_is_missing():
+    result = plan(DRIVES, node({"/dev/loop3": dict(BLANK), "/dev/loop7": labelled("u-1", "s3data1")}))
+    assert result["problems"] == []
+    assert result["disks"]["data1"]["device"] == "/dev/loop7"
+    assert result["disks"]["data2"] == dict(result["disks"]["data2"], device="/dev/loop3", format=True)
+
+
+@pytest.mark.parametrize("signature", [xfs("u-9"), labelled("u-9", "backup"), {"blank": False, "type": "", "uuid": "",
+                                                                               "pttype": "gpt", "label": ""}])
+def test_a_same_size_device_with_a_foreign_filesystem_is_refused_even_when_forced(signature):
+    result = plan(DRIVES, node({"/dev/loop3": dict(BLANK), "/dev/loop7": signature}), force_format=True)
+    assert len(result["problems"]) == 1
+    assert "/dev/loop7" in result["problems"][0] and "Nothing was changed" in result["problems"][0]
+    assert "data2" not in result["disks"]
+
+
+def test_same_size_drives_without_distinct_labels_stay_ambiguous():
+    drives = [dict(DRIVES[0]), dict(DRIVES[1], label="s3data1")]
+    result = plan(drives, node({"/dev/loop3": dict(BLANK), "/dev/loop7": dict(BLANK)}))
+    assert result["disks"] == {}
+    assert [p.split(" matches ")[1][:9] for p in result["problems"]] == ["2 devices", "2 devices"]
+
+
+def test_same_size_drives_and_a_device_count_that_differs():
+    state = node({"/dev/loop3": dict(BLANK)})
+    state["block_devices"] = state["block_devices"][:2]
+    result = plan(DRIVES, state)
+    assert result["disks"] == {}
+    assert result["problems"] == ["The disks data1, data2 (4G each) match 1 devices: /dev/loop7. Set stable_id to "
+                                  "tell them apart, or check the VM's disks."]
