@@ -68,14 +68,15 @@ def mc_user_removals(commands):
             words = shlex.split(command, comments=True)
         except ValueError:
             continue
-        # mc may be called by path (/usr/local/bin/mc) and with global flags (--insecure, -q ...).
-        for start, word in enumerate(words):
-            if word.rsplit("/", 1)[-1] != "mc":
-                continue
-            args = [w for w in words[start + 1:] if not w.startswith("-")]
-            if len(args) >= 5 and args[0] == "admin" and args[1] == "user" and args[2] in _REMOVE_VERBS:
-                found.append((args[3], args[4]))
-            break
+        # The command word is mc, after any VAR=value, possibly by path (/usr/local/bin/mc), with global
+        # flags (--insecure, -q ...) anywhere.
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            words = words[1:]
+        if not words or words[0].rsplit("/", 1)[-1] != "mc":
+            continue
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if len(args) == 5 and args[0] == "admin" and args[1] == "user" and args[2] in _REMOVE_VERBS:
+            found.append((args[3], args[4]))
     return found
 
 
