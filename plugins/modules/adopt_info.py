@@ -48,6 +48,12 @@ options:
     description: Allow replacing running root credentials that differ from the vault's.
     type: bool
     default: false
+  read_at_jobs:
+    description:
+      - Read the C(at) queue and return the jobs that remove a MinIO user (RV(found.at_jobs)), so that check
+        mode predicts what M(egid.s3share.minio_adopt) will take over even before the admin tooling exists.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -73,7 +79,8 @@ plan:
   returned: always
   type: dict
 found:
-  description: What was read (no secret), including data_owner and data_group of O(data_path) and env_keys.
+  description: What was read (no secret), including data_owner and data_group of O(data_path), env_keys and
+    at_jobs.
   returned: always
   type: dict
 """
@@ -84,7 +91,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.egid.s3share.plugins.module_utils._host import adopt_plan
+from ansible_collections.egid.s3share.plugins.module_utils._host import adopt_plan, at_queue
 
 
 def _read(path):
@@ -111,6 +118,30 @@ def _owner(path):
     return owner, group
 
 
+def _at_jobs(module):
+    """The queued jobs that remove a MinIO user (none when at is not installed)."""
+    if not module.get_bin_path("atq"):
+        return []
+
+    def run(argv):
+        rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
+        if rc != 0:
+            module.fail_json(msg="Failed to run %s: %s" % (" ".join(argv), (err or out).strip()))
+        return out
+
+    jobs = []
+    try:
+        for job in at_queue.parse_atq(run(["atq"])):
+            described = at_queue.describe_job(job, run(["at", "-c", str(job["id"])]))
+            if described["removes"]:
+                jobs.append({"id": job["id"], "runs_at": described["runs_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "access_keys": [r["access_key"] for r in described["removes"]],
+                             "other": described["other"]})
+    except at_queue.AtQueueError as exc:
+        module.fail_json(msg="Failed to read the at queue: %s" % exc)
+    return jobs
+
+
 def main():
     module = AnsibleModule(argument_spec=dict(
         binary_path=dict(type="path", default="/usr/local/bin/minio"),
@@ -121,6 +152,7 @@ def main():
         root_user=dict(type="str", required=True, no_log=False),
         root_password=dict(type="str", required=True, no_log=True),
         rotate_root=dict(type="bool", default=False),
+        read_at_jobs=dict(type="bool", default=True),
     ), supports_check_mode=True)
     p = module.params
     binary = {"path": p["binary_path"], "exists": os.path.exists(p["binary_path"]), "version_output": None}
@@ -140,7 +172,8 @@ def main():
         module.fail_json(msg=str(exc))
     owner, group = _owner(p["data_path"])
     shown = dict(found, env=None, env_keys=sorted(env) if env is not None else None,
-                 volumes=(env or {}).get("MINIO_VOLUMES"), data_owner=owner, data_group=group)
+                 volumes=(env or {}).get("MINIO_VOLUMES"), data_owner=owner, data_group=group,
+                 at_jobs=_at_jobs(module) if p["read_at_jobs"] else None)
     module.exit_json(changed=False, plan=decided, found=shown)
 
 
