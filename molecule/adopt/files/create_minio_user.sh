@@ -13,4 +13,4 @@ mc admin user add nectar "$NAME" "$PASSWORD" >/dev/null
 mc admin policy create nectar "${NAME}_rw" "/tmp/${NAME}_rw.json" >/dev/null
 mc admin policy attach nectar "${NAME}_rw" --user "$NAME" >/dev/null
 rm -f "/tmp/${NAME}_rw.json"
-echo "$(date '+%Y-%m-%d %H:%M:%S') create_minio_user ${NAME} rw ${BUCKET} by ${SUDO_USER:-$USER}" >> "$LOG"
+echo "$(date '+%Y-%m-%d %H:%M:%S') create_minio_user ${NAME} rw ${BUCKET} by ${SUDO_USER:-${USER:-root}}" >> "$LOG"

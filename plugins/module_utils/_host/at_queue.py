@@ -18,6 +18,7 @@ _ATQ_LINE = re.compile(r"^(?P<id>\d+)\s+(?P<when>\w{3} \w{3}\s+\d{1,2} \d{2}:\d{
                        r"(?P<queue>\S)\s+(?P<owner>\S+)\s*$")
 # at -c: the job's commands follow "${SHELL:-/bin/sh} << 'marcinDELIMITER...'" up to the delimiter.
 _HEREDOC = re.compile(r"^\$\{SHELL:-/bin/sh\} << '(?P<delim>[^']+)'\s*$")
+_CD_BLOCK = re.compile(r"^cd .* \|\| \{\s*$")
 _REMOVE_VERBS = ("remove", "rm")
 
 
@@ -45,19 +46,37 @@ def parse_atq(text, tz=None):
     return sorted(jobs, key=lambda j: j["id"])
 
 
+def _commands(lines):
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def job_commands(script):
-    """The job's own command lines from at -c's output (its saved environment and cd are skipped)."""
+    """The job's own command lines from at -c's output (its saved environment and cd are skipped).
+
+    at writes the environment, then ``cd DIR || {`` ... ``}``, then the job's
+    commands: as they are (Debian 12's at 3.2.5), or inside
+    ``${SHELL:-/bin/sh} << 'marcinDELIMITER...'`` (newer at).
+    """
     lines = (script or "").splitlines()
+    start = None
     for index, line in enumerate(lines):
+        if _CD_BLOCK.match(line):
+            for end in range(index + 1, len(lines)):
+                if lines[end].strip() == "}":
+                    start = end + 1
+                    break
+            break
+    if start is None:
+        raise AtQueueError("no 'cd DIR || {' block in the job script (not a job written by at 3.x)")
+    body = lines[start:]
+    for index, line in enumerate(body):
         match = _HEREDOC.match(line)
         if match:
-            body = []
-            for rest in lines[index + 1:]:
-                if rest.strip() == match.group("delim"):
-                    return [b for b in body if b.strip() and not b.lstrip().startswith("#")]
-                body.append(rest)
+            for end in range(index + 1, len(body)):
+                if body[end].strip() == match.group("delim"):
+                    return _commands(body[index + 1:end])
             raise AtQueueError("the job script never closes its command block %s" % match.group("delim"))
-    raise AtQueueError("no command block in the job script (not a job written by at 3.x)")
+    return _commands(body)
 
 
 def mc_user_removals(commands):

@@ -45,6 +45,26 @@ def test_atq_lines_are_read_in_the_given_time_zone():
         at_queue.parse_atq("garbage\n")
 
 
+# at -c 2 on Debian 12 (at 3.2.5), as the adopt scenario's lab host printed it.
+SCRIPT_325 = """#!/bin/sh
+# atrun uid=0 gid=0
+# mail root 0
+umask 22
+USER=bob; export USER
+NOTE=mc\\ admin\\ user\\ remove\\ nectar\\ decoy; export NOTE
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+cd / || {
+\t echo 'Execution directory inaccessible' >&2
+\t exit 1
+}
+mc admin user remove nectar %s
+""" % KEY
+
+
+def test_debian_12_jobs_have_their_commands_after_the_cd_block():
+    assert at_queue.job_commands(SCRIPT_325) == ["mc admin user remove nectar %s" % KEY]
+
+
 def test_only_the_job_commands_count_never_its_saved_environment():
     commands = at_queue.job_commands(SCRIPT)
     assert commands == ["mc admin user remove nectar %s" % KEY]
