@@ -50,17 +50,20 @@ options:
     default: false
   read_at_jobs:
     description:
-      - Read the C(at) queue and return the jobs that remove a MinIO user (RV(found.at_jobs)), so that check
+      - Read the C(at) queue and return the jobs that remove a MinIO user (C(found.at_jobs)), so that check
         mode predicts what M(egid.s3share.minio_adopt) will take over even before the admin tooling exists.
     type: bool
     default: true
 attributes:
   check_mode:
     support: full
+    description: Reads and decides the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
+    description: Never changes anything.
 """
 
 EXAMPLES = r"""

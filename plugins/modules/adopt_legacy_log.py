@@ -22,10 +22,13 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports the archive it would make and renames nothing.
   diff_mode:
     support: full
+    description: The log's path before and after.
   idempotent:
     support: full
+    description: Once archived, the log holds only JSON lines and a second run changes nothing.
 """
 
 EXAMPLES = r"""

@@ -70,7 +70,7 @@ converted:
   sample: [{"id": 3, "runs_at": "2026-12-23T08:00:00Z", "access_key": "3f2a...", "name": "lab-3f2a...",
             "bucket": "ligan", "prefix": "results/chu-liege", "expires_at": "2026-12-23T08:00:00Z"}]
 stale:
-  description: Jobs whose MinIO user no longer exists, with RV(stale[].action) removed or kept.
+  description: Jobs whose MinIO user no longer exists, with C(action) removed or kept.
   returned: always
   type: list
   elements: dict

@@ -151,8 +151,8 @@ def test_a_json_log_needs_no_archive_and_an_existing_archive_is_refused():
 
 # ------------------------------------------------------------------ the lab's policies
 def lab_policy(resource, actions=("s3:GetObject",)):
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions),
-                                                     "Resource": [resource]}]}
+    statement = {"Effect": "Allow", "Action": list(actions), "Resource": [resource]}
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def test_policy_scope_reads_the_create_collab_user_policy():
@@ -241,8 +241,8 @@ class FakeAudit:
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_jobs_are_converted_stale_ones_removed_and_others_left_alone(check_mode):
     gone = "ffffffffffffffffffffffff"
-    scripts = {3: SCRIPT, 4: SCRIPT.replace(KEY, gone), 7: SCRIPT.replace("mc admin user remove nectar " + KEY,
-                                                                            "touch /tmp/x")}
+    other = SCRIPT.replace("mc admin user remove nectar " + KEY, "touch /tmp/x")
+    scripts = {3: SCRIPT, 4: SCRIPT.replace(KEY, gone), 7: other}
     times = {3: "Wed Dec 23 08:00:00 2026", 4: "Thu Dec 24 08:00:00 2026", 7: "Fri Dec 25 08:00:00 2026"}
     runner = FakeRunner(scripts, times)
     iam = FakeIam({KEY: {"status": "enabled", "policies": ["alice_policy"], "member_of": []}},
@@ -255,8 +255,8 @@ def test_jobs_are_converted_stale_ones_removed_and_others_left_alone(check_mode)
     assert [(s["id"], s["action"]) for s in result["stale"]] == [(4, "removed")]
     assert [o["id"] for o in result["other"]] == [7]
     assert runner.removed == ([] if check_mode else [3, 4])
-    assert [line[:3] for line in audit.lines] == [("adopt_at_job", "at-job:3", "changed"),
-                                                 ("remove_stale_at_job", "at-job:4", "changed")]
+    assert [line[:3] for line in audit.lines] == [
+        ("adopt_at_job", "at-job:3", "changed"), ("remove_stale_at_job", "at-job:4", "changed")]
 
 
 def test_an_ambiguous_user_is_refused_and_its_job_kept():
