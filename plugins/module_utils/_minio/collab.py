@@ -314,6 +314,24 @@ def shared_area_problem(s3, bucket, prefix, scan=True):
     return None
 
 
+def _versioned_objects(s3, bucket, prefix):
+    """Why adopting a folder would lock its collaborator out, or None.
+
+    Objects written while the folder was versioned keep a version id; mc names
+    it when it downloads, and the collaborator policy refuses any request that
+    names a version. Such a folder must be rewritten unversioned first.
+    """
+    folder = prefix + "/"
+    with translated("list the versions in", "%s/%s" % (bucket, folder)):
+        for obj in s3.list_objects(bucket, prefix=folder, recursive=True, include_version=True):
+            if obj.version_id not in (None, "", "null"):
+                return ("%s/%s holds objects written while it was versioned (for example %s): the collaborator "
+                        "policy refuses requests naming a version, so mc could no longer download them; copy the "
+                        "folder onto itself once it is excluded from versioning, then run again"
+                        % (bucket, folder, obj.object_name))
+    return None
+
+
 # ------------------------------------------------------------------ one collaborator
 class Outcome:
     """What a run did to one collaborator."""
@@ -584,7 +602,7 @@ class Collaborators:
         if (bucket, prefix) != ((record or {}).get("bucket"), (record or {}).get("prefix")):
             if not bucket_exists(self.s3, bucket):
                 raise CollaboratorRefused("bucket %s does not exist" % bucket)
-            problem = shared_area_problem(self.s3, bucket, prefix)
+            problem = shared_area_problem(self.s3, bucket, prefix) or _versioned_objects(self.s3, bucket, prefix)
             if problem:
                 raise CollaboratorRefused(problem)
         details = {"replaced_policies": [p for p in user["policies"] if p != pname] or None}

@@ -265,3 +265,23 @@ def test_an_ambiguous_user_is_refused_and_its_job_kept():
     result = adopt.adopt_at_jobs(FakeCollaborators(iam), runner, stale="keep")
     assert [r["id"] for r in result["refused"]] == [3] and "ambiguous" in result["refused"][0]["reason"]
     assert runner.removed == []
+
+
+class FakeObject:
+    def __init__(self, name, version_id):
+        self.object_name, self.version_id = name, version_id
+
+
+class FakeS3:
+    def __init__(self, objects):
+        self.objects = objects
+
+    def list_objects(self, bucket, prefix=None, recursive=False, include_version=False):
+        return iter(self.objects)
+
+
+def test_a_folder_written_while_versioned_cannot_be_adopted():
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import _versioned_objects
+    assert _versioned_objects(FakeS3([FakeObject("results/a/x", "null")]), "ligan", "results/a") is None
+    problem = _versioned_objects(FakeS3([FakeObject("results/a/x", "6c24c73c")]), "ligan", "results/a")
+    assert "written while it was versioned (for example results/a/x)" in problem
