@@ -39,10 +39,10 @@ def size_bytes(value):
         raise AnsibleFilterError("size_bytes: %s" % exc)
 
 
-def storage_plan(disks, host_state, force_format=False):
+def storage_plan(disks, host_state, force_format=False, keep=()):
     from ansible_collections.egid.s3share.plugins.module_utils._host import storage_plan as _plan
     try:
-        return _plan.plan(disks, host_state, force_format=force_format)
+        return _plan.plan(disks, host_state, force_format=force_format, keep=keep or ())
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError("storage_plan: %s" % exc)
 

@@ -92,8 +92,13 @@ def _match_group(group, devices, signatures, problems):
     return result
 
 
-def plan(disks, host_state, force_format=False):
-    """{"disks": {name: {...}}, "problems": [...]}; see the module docstring."""
+def plan(disks, host_state, force_format=False, keep=()):
+    """{"disks": {name: {...}}, "problems": [...]}; see the module docstring.
+
+    keep: names of disks that must already hold a filesystem (adoption): it is
+    kept whatever its type and mounted as it is (mount_fstype), never formatted,
+    even with force_format; a blank or partitioned one is refused.
+    """
     host_state = host_state or {}
     # Whole disks and loop devices that are writable; lsblk with --nodeps lists no partitions.
     devices = [d for d in host_state.get("block_devices", []) if d.get("type") in ("disk", "loop") and not d.get("ro")]
@@ -149,9 +154,16 @@ def plan(disks, host_state, force_format=False):
             "fstab": [e for e in fstab if e.get("target") == disk["mountpoint"]],
             # A filesystem is created on a blank disk, or over another one when forced.
             "format": signature["blank"] or holds != fstype,
+            "mount_fstype": fstype,
         }
         result[disk["name"]] = entry
-        if not signature["blank"] and holds != fstype and not force_format:
+        if disk["name"] in keep:
+            entry.update(format=False, kept=True, mount_fstype=holds)
+            if signature["blank"] or not signature.get("type"):
+                problems.append(
+                    "The %s disk %s should hold the data to adopt, but it holds %s. Nothing was changed. Check "
+                    "that the inventory names the right disk." % (disk["name"], device, holds or "nothing"))
+        elif not signature["blank"] and holds != fstype and not force_format:
             found_text = (holds or "an unknown signature") + (" (UUID %s)" % entry["uuid"] if entry["uuid"] else "")
             problems.append(
                 "The %s disk %s already holds %s, not %s. Nothing was changed. If its content may be destroyed, "

@@ -47,7 +47,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     revoke_access_keys,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, collaborator_policy, normalize_prefix, policy_expiry, validate_bucket_name,
+    PolicyError, collaborator_policy, normalize_prefix, policies_equal, policy_expiry, validate_bucket_name,
 )
 
 DEFAULT_RECORDS_BUCKET = "s3share-admin"
@@ -56,6 +56,9 @@ POLICY_PREFIX = "collab-"
 # Matched with fullmatch(): "$" would accept a trailing newline.
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]")
 ACCESS_KEY_RE = re.compile(r"C[A-Z0-9]{19}")
+# The keys of collaborators adopted from the lab's create_collab_user.sh (openssl rand -hex 12);
+# a record may carry one only when it says it was adopted.
+ADOPTED_ACCESS_KEY_RE = re.compile(r"[0-9a-f]{24}")
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 SECRET_ALPHABET = string.ascii_letters + string.digits
 ACCESS_LEVELS = ("read-only", "read-write")
@@ -168,9 +171,11 @@ def validate_record(name, record):
         raise RecordError(name, "not a JSON object")
     if record.get("name") != name:
         raise RecordError(name, "its name %r does not match its key" % (record.get("name"),))
-    if not isinstance(record.get("access_key"), str) or not ACCESS_KEY_RE.fullmatch(record["access_key"]):
-        raise RecordError(name, "access_key %r is not a collaborator key (C + 19 capitals or digits)"
-                          % (record.get("access_key"),))
+    key_re = ADOPTED_ACCESS_KEY_RE if record.get("adopted_from") else ACCESS_KEY_RE
+    if not isinstance(record.get("access_key"), str) or not key_re.fullmatch(record["access_key"]):
+        raise RecordError(name, "access_key %r is not a collaborator key (%s)" % (
+            record.get("access_key"), "24 lower-case hex digits, adopted" if record.get("adopted_from")
+            else "C + 19 capitals or digits"))
     if record.get("policy") != policy_name(name):
         raise RecordError(name, "policy %r is not %s" % (record.get("policy"), policy_name(name)))
     if validate_bucket_name(record.get("bucket")):
@@ -306,6 +311,24 @@ def shared_area_problem(s3, bucket, prefix, scan=True):
                 return ("%s/%s still holds old versions or delete markers (for example %s); remove them first "
                         "(mc rm --recursive --versions --non-current --force ALIAS/%s/%s)"
                         % (bucket, folder, obj.object_name, bucket, folder))
+    return None
+
+
+def _versioned_objects(s3, bucket, prefix):
+    """Why adopting a folder would lock its collaborator out, or None.
+
+    Objects written while the folder was versioned keep a version id; mc names
+    it when it downloads, and the collaborator policy refuses any request that
+    names a version. Such a folder must be rewritten unversioned first.
+    """
+    folder = prefix + "/"
+    with translated("list the versions in", "%s/%s" % (bucket, folder)):
+        for obj in s3.list_objects(bucket, prefix=folder, recursive=True, include_version=True):
+            if obj.version_id not in (None, "", "null"):
+                return ("%s/%s holds objects written while it was versioned (for example %s): the collaborator "
+                        "policy refuses requests naming a version, so mc could no longer download them; copy the "
+                        "folder onto itself once it is excluded from versioning, then run again"
+                        % (bucket, folder, obj.object_name))
     return None
 
 
@@ -518,6 +541,86 @@ class Collaborators:
                 call("disable", "user %s" % access_key, self.iam.admin.user_disable, access_key)
                 user["status"] = "disabled"
         return Outcome(changed, record, expired=True, action="disable_expired_collaborator")
+
+    # ---------------------------------------------------------------- adopted
+    def ensure_adopted(self, name, access_key, bucket, prefix, expires_at, adopted_from, tracker=None):
+        """Take over a collaborator made by hand: its user and secret stay, its deletion becomes a record.
+
+        The user keeps its access key and secret; its policies are replaced by
+        the read-only collab-<name> policy with the expiry, and a record is
+        written (created with If-None-Match when new). adopted_from says where
+        the expiry came from (for example "at job 5"). Refused when the folder
+        cannot be shared (shared_area_problem) or the name belongs to something
+        else. The caller reads the record back before removing the old deletion.
+        """
+        validate_name(name)
+        message = validate_bucket_name(bucket)
+        if message:
+            raise CollaboratorRefused(message)
+        try:
+            prefix = normalize_prefix(prefix)
+        except PolicyError as exc:
+            raise CollaboratorRefused(str(exc))
+        if not prefix:
+            raise CollaboratorRefused("collaborator %s: its policy grants a whole bucket, not one folder" % name)
+        if not ADOPTED_ACCESS_KEY_RE.fullmatch(access_key or ""):
+            raise CollaboratorRefused("user %s does not look like a create_collab_user.sh key (24 hex digits)"
+                                      % access_key)
+        expires = format_time(parse_time(expires_at))
+        pname = policy_name(name)
+        user = self.iam.user(access_key)
+        if user is None:
+            raise CollaboratorRefused("user %s does not exist" % access_key)
+        if user.get("member_of"):
+            raise CollaboratorRefused("user %s is in groups %s: not only a collaborator, left alone"
+                                      % (access_key, ", ".join(user["member_of"])))
+        record = self.store.get(name)
+        if record is not None:
+            validate_record(name, record)
+            if record["access_key"] != access_key:
+                raise CollaboratorRefused("collaborator %s already exists with another access key" % name)
+        elif self.iam.policy(pname) is not None:
+            raise CollaboratorRefused("policy %s exists but is not managed as a collaborator (no record)" % pname)
+        wanted = dict(record or {}, name=name, access_key=access_key, bucket=bucket, prefix=prefix,
+                      access="read-only", policy=pname, expires_at=expires, adopted_from=adopted_from)
+        if record is None:
+            wanted.update(created_at=format_time(self.now), created_by=self.actor)
+        wanted["status"] = "active"
+        document = collaborator_policy("read-only", bucket, prefix, expires)
+        record_changed = record is None or any(record.get(k) != wanted[k] for k in (
+            "bucket", "prefix", "access", "expires_at", "status"))
+        attach_needed = user["policies"] != [pname]
+        current = self.iam.policy(pname)
+        policy_changed = current is None or not policies_equal(current, document)
+        changed = record_changed or attach_needed or policy_changed
+        if tracker is not None and changed:
+            tracker.add("collaborator", record_view(record, self.now) if record else
+                        {"state": "absent", "policies": list(user["policies"])},
+                        dict(record_view(wanted, self.now), policies=[pname]))
+        if not changed:
+            return Outcome(False, wanted, action="adopt_collaborator")
+        if (bucket, prefix) != ((record or {}).get("bucket"), (record or {}).get("prefix")):
+            if not bucket_exists(self.s3, bucket):
+                raise CollaboratorRefused("bucket %s does not exist" % bucket)
+            problem = shared_area_problem(self.s3, bucket, prefix) or _versioned_objects(self.s3, bucket, prefix)
+            if problem:
+                raise CollaboratorRefused(problem)
+        details = {"replaced_policies": [p for p in user["policies"] if p != pname] or None}
+        if self.check_mode:
+            return Outcome(True, wanted, action="adopt_collaborator", details=details)
+        if record_changed:
+            self.store.ensure_bucket()
+            if record is None:
+                if not self.store.create(wanted):
+                    raise MinioActionError("create", "collaborator record %s" % name, _RACE)
+            else:
+                self.store.put(wanted)
+        ensure_policy(self.iam, pname, document, False)
+        if attach_needed:
+            call("attach policy %s to" % pname, "user %s" % access_key, self.iam.admin.policy_set, pname,
+                 user=access_key)
+            user["policies"] = [pname]
+        return Outcome(True, wanted, action="adopt_collaborator", details=details)
 
     # ---------------------------------------------------------------- absent
     def ensure_absent(self, name, tracker=None, action="remove_collaborator", record=False):

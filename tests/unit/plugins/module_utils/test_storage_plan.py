@@ -55,9 +55,9 @@ def test_blank_disks_are_matched_by_size_and_get_a_filesystem():
     assert result["problems"] == []
     assert result["disks"] == {
         "cache": {"device": "/dev/sdc", "blank": True, "fstype": "", "uuid": "", "mounted_at": [], "fstab": [],
-                  "format": True},
+                  "format": True, "mount_fstype": "xfs"},
         "data": {"device": "/dev/sdd", "blank": True, "fstype": "", "uuid": "", "mounted_at": [], "fstab": [],
-                 "format": True},
+                 "format": True, "mount_fstype": "xfs"},
     }
 
 
@@ -69,7 +69,8 @@ def test_a_deployed_host_needs_no_filesystem():
     result = plan(DISKS, state)
     assert result["problems"] == []
     assert result["disks"]["data"] == {"device": "/dev/sdd", "blank": False, "fstype": "xfs", "uuid": "d1",
-                                       "mounted_at": ["/srv/s3/data"], "fstab": [fstab[1]], "format": False}
+                                       "mounted_at": ["/srv/s3/data"], "fstab": [fstab[1]], "format": False,
+                                       "mount_fstype": "xfs"}
 
 
 def test_two_devices_of_the_size_are_refused_until_a_stable_id_tells_them_apart():
@@ -150,6 +151,45 @@ def test_every_problem_is_reported_at_once():
     assert problems[0].startswith("The archive disk (7T) matches 0 devices")
     assert problems[1].startswith("The cache disk /dev/sdc already holds ext4, not xfs.")
     assert problems[2].startswith("The cache disk /dev/sdc is mounted at /mnt, not /srv/s3.")
+
+
+def ext4(uuid):
+    return {"blank": False, "type": "ext4", "uuid": uuid, "pttype": "", "label": ""}
+
+
+@pytest.mark.parametrize("signature", [xfs("d1"), ext4("d1")])
+def test_adoption_keeps_the_data_filesystem_whatever_its_type(signature):
+    """The lab's data disk, mounted by sdX name in its fstab: kept, mounted as it is, never formatted."""
+    fstab = hs.parse_fstab("/dev/sdd /srv/s3/data %s defaults 0 0\n" % signature["type"])
+    state = nectar(signatures={"/dev/sdc": ext4("c1"), "/dev/sdd": signature}, fstab=fstab,
+                   mounts=[{"source": "/dev/sdc", "target": "/srv/s3", "fstype": "ext4"},
+                           {"source": "/dev/sdd", "target": "/srv/s3/data", "fstype": signature["type"]}])
+    assert plan(DISKS, state)["problems"][0].startswith("The cache disk /dev/sdc already holds ext4 (UUID c1), not xfs.")
+    result = plan(DISKS, state, keep=["cache", "data"])
+    assert result["problems"] == []
+    data = result["disks"]["data"]
+    assert (data["format"], data["kept"], data["mount_fstype"], data["uuid"]) == (False, True, signature["type"], "d1")
+    assert result["disks"]["cache"]["mount_fstype"] == "ext4"
+    # Forcing never formats a kept disk.
+    assert plan(DISKS, state, force_format=True, keep=["data"])["disks"]["data"]["format"] is False
+
+
+@pytest.mark.parametrize("signature, holds", [
+    (dict(BLANK), "nothing"),
+    ({"blank": False, "type": "", "uuid": "", "pttype": "gpt", "label": ""}, "partition table gpt"),
+])
+def test_adoption_refuses_a_data_disk_without_a_filesystem(signature, holds):
+    result = plan(DISKS, nectar(signatures={"/dev/sdc": xfs("c1"), "/dev/sdd": signature}), keep=["data"])
+    assert result["problems"] == [
+        "The data disk /dev/sdd should hold the data to adopt, but it holds %s. Nothing was changed. Check that "
+        "the inventory names the right disk." % holds]
+
+
+def test_adoption_still_refuses_a_disk_that_does_not_match_the_inventory():
+    state = nectar(signatures={"/dev/sdc": xfs("c1"), "/dev/sdd": xfs("d1")})
+    disks = [DISKS[0], dict(DISKS[1], stable_id="drive-scsi9")]
+    assert plan(disks, state, keep=["data"])["problems"][0].startswith(
+        "The data disk (5T, id drive-scsi9) matches 0 devices")
 
 
 def test_the_filter_and_the_size_parser():
