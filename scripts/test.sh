@@ -71,7 +71,7 @@ for stage in "${stages[@]}"; do
       "$EGID_REPO/scripts/testbed/docker-engine.sh"
       "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
       "$EGID_REPO/scripts/artifacts.sh" >/dev/null
-      for scenario in default check refusals monitoring cluster; do
+      for scenario in default check refusals monitoring cluster adopt; do
         run "molecule-$scenario" molecule test --scenario-name "$scenario"
       done
       ;;
