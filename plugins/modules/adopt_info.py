@@ -48,6 +48,18 @@ options:
     description: Allow replacing running root credentials that differ from the vault's.
     type: bool
     default: false
+  volumes:
+    description:
+      - The C(MINIO_VOLUMES) that M(egid.s3share.minio_server) will write. When the running one differs, adoption
+        is refused (MinIO would restart on another directory). Unset skips the comparison.
+    type: str
+  extra_env_keys:
+    description:
+      - The keys of C(minio_server_extra_env). A running setting that the collection's settings file neither
+        writes nor carries over in them (a C(MINIO_KMS_*), for example) refuses the adoption.
+    type: list
+    elements: str
+    default: []
   read_at_jobs:
     description:
       - Read the C(at) queue and return the jobs that remove a MinIO user (C(found.at_jobs)), so that check
@@ -155,6 +167,8 @@ def main():
         root_user=dict(type="str", required=True, no_log=False),
         root_password=dict(type="str", required=True, no_log=True),
         rotate_root=dict(type="bool", default=False),
+        volumes=dict(type="str"),
+        extra_env_keys=dict(type="list", elements="str", default=[], no_log=False),
         read_at_jobs=dict(type="bool", default=True),
     ), supports_check_mode=True)
     p = module.params
@@ -170,7 +184,8 @@ def main():
              "archive_exists": os.path.exists(p["audit_log"] + ".pre-adoption")}
     try:
         decided = adopt_plan.plan(found, p["pinned_release"], p["root_user"], p["root_password"],
-                                  rotate_root=p["rotate_root"])
+                                  rotate_root=p["rotate_root"], volumes=p["volumes"],
+                                  extra_keys=p["extra_env_keys"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     owner, group = _owner(p["data_path"])

@@ -86,11 +86,42 @@ def legacy_log_state(text):
     return {"json_lines": json_lines, "other_lines": other}
 
 
-def plan(found, pinned_release, root_user, root_password, rotate_root=False, archive_suffix=".pre-adoption"):
+# What the collection's /etc/default/minio writes (roles/minio_server), and the
+# older names of the root credentials it replaces.
+WRITTEN_KEYS = ("MINIO_VOLUMES", "MINIO_OPTS", "MINIO_SERVER_URL", "MINIO_BROWSER_REDIRECT_URL") + ROOT_KEYS \
+    + LEGACY_ROOT_KEYS
+
+
+def settings_problems(env, volumes=None, extra_keys=(), env_path="/etc/default/minio"):
+    """Refusals for running settings that the collection's settings file would silently change.
+
+    MINIO_VOLUMES must be what the role will write (else MinIO would restart on
+    another directory), and every other setting must be one the role writes or
+    one the inventory carries over (minio_server_extra_env): a dropped
+    MINIO_KMS_* would leave encrypted objects unreadable.
+    """
+    problems = []
+    running = (env.get("MINIO_VOLUMES") or "").split()
+    if volumes is not None and running and running != volumes.split():
+        problems.append("MinIO serves %s (MINIO_VOLUMES in %s) but the inventory would serve %s. Set "
+                        "minio_server_drives to the running path. Nothing was changed."
+                        % (" ".join(running), env_path, volumes))
+    dropped = sorted(k for k in env if k not in WRITTEN_KEYS and k not in set(extra_keys))
+    if dropped:
+        problems.append("%s sets %s, which the collection's settings file would drop. Carry them over in "
+                        "minio_server_extra_env (the secret ones from the vault), or remove them by hand if "
+                        "they are not wanted. Nothing was changed." % (env_path, ", ".join(dropped)))
+    return problems
+
+
+def plan(found, pinned_release, root_user, root_password, rotate_root=False, archive_suffix=".pre-adoption",
+         volumes=None, extra_keys=()):
     """{"problems": [...], "upgrade": bool, "rotate_root": bool, "archive_log": bool, "installed_release": ...}.
 
     found: what adopt_info read: {"binary": {"exists", "version_output"}, "env": {KEY: value} or None,
     "audit_log": {"path", "exists", "json_lines", "other_lines"}, "archive_exists": bool}.
+    volumes, extra_keys: the MINIO_VOLUMES the role will write and the keys of minio_server_extra_env
+    (see settings_problems).
     """
     problems = []
     result = {"installed_release": None, "pinned_release": pinned_release, "upgrade": False,
@@ -114,6 +145,7 @@ def plan(found, pinned_release, root_user, root_password, rotate_root=False, arc
 
     env = found.get("env")
     if env is not None:
+        problems.extend(settings_problems(env, volumes, extra_keys, found.get("env_path", "/etc/default/minio")))
         running = root_credentials(env)
         kms = sorted(k for k in env if k.startswith("MINIO_KMS_"))
         if running is None:

@@ -68,6 +68,33 @@ def policy_scope(document):
     return bucket, prefix, access
 
 
+def grant_not_covered(document):
+    """Why a read grant on the folder would not match this hand-written policy, or None.
+
+    A collaborator is adopted with read access to its folder, ending at its
+    expiry. A policy that restricts itself further (a Deny, a Condition such as
+    a source address, NotAction or NotResource) or does not allow downloads
+    (an upload-only folder) would be widened or changed by that: such a user is
+    refused and left as it is, for an admin to decide.
+    """
+    try:
+        policy = normalize_policy(document)
+    except PolicyError as exc:
+        return str(exc)
+    allowed = set()
+    for statement in policy["Statement"]:
+        if statement.get("Effect") != "Allow":
+            return "its policy has a %s statement, which a read grant would drop" % statement.get("Effect")
+        for key in ("Condition", "NotAction", "NotResource", "NotPrincipal"):
+            if statement.get(key):
+                return "its policy has a %s, which a read grant would drop" % key
+        allowed.update(statement.get("Action") or [])
+    if not allowed & {"s3:GetObject", "s3:Get*", "s3:*", "*"}:
+        return "its policy does not allow s3:GetObject (%s): a read grant would give more" % (
+            ", ".join(sorted(allowed)) or "no action")
+    return None
+
+
 def collaborator_name(access_key, prefix=DEFAULT_NAME_PREFIX):
     """The record name of an adopted collaborator: the lab's scripts kept no name in MinIO."""
     return (prefix + access_key).lower()
@@ -180,6 +207,9 @@ def _scope_of(collaborators, name, user):
     document = collaborators.iam.policy(user["policies"][0])
     if document is None:
         raise AdoptError("its policy %s cannot be read" % user["policies"][0])
+    reason = grant_not_covered(document)
+    if reason:
+        raise AdoptError(reason)
     bucket, prefix, dummy = policy_scope(document)
     return bucket, prefix
 

@@ -122,6 +122,19 @@ def test_matching_credentials_upgrade_and_archive_the_old_log():
     assert result["archive_path"] == "/opt/minio-admin/logs/actions.log.pre-adoption"
 
 
+def test_a_different_data_path_or_a_setting_the_role_would_drop_is_refused():
+    assert adopt_plan.plan(found(), PINNED, "labadmin", "s3cret pass", volumes="/srv/s3/data")["problems"] == []
+    moved = adopt_plan.plan(found(), PINNED, "labadmin", "s3cret pass", volumes="/srv/minio")["problems"]
+    assert len(moved) == 1 and "/srv/minio" in moved[0] and "MINIO_VOLUMES" in moved[0]
+    kms = ENV + "MINIO_KMS_SECRET_KEY=key:c2VjcmV0\nMINIO_REGION=eu-west-3\n"
+    dropped = adopt_plan.plan(found(env=kms), PINNED, "labadmin", "s3cret pass")["problems"]
+    assert len(dropped) == 1 and "MINIO_KMS_SECRET_KEY, MINIO_REGION" in dropped[0]
+    assert "c2VjcmV0" not in dropped[0]
+    carried = adopt_plan.plan(found(env=kms), PINNED, "labadmin", "s3cret pass",
+                              extra_keys=["MINIO_KMS_SECRET_KEY", "MINIO_REGION"])
+    assert carried["problems"] == []
+
+
 def test_a_downgrade_is_refused():
     newer = OLD.replace("2025-04-22T22-12-26Z", "2026-01-01T00-00-00Z")
     problems = adopt_plan.plan(found(version=newer), PINNED, "labadmin", "s3cret pass")["problems"]
@@ -265,6 +278,34 @@ def test_an_ambiguous_user_is_refused_and_its_job_kept():
     result = adopt.adopt_at_jobs(FakeCollaborators(iam), runner, stale="keep")
     assert [r["id"] for r in result["refused"]] == [3] and "ambiguous" in result["refused"][0]["reason"]
     assert runner.removed == []
+
+
+def _restricted(kind):
+    policy = lab_policy("arn:aws:s3:::ligan/results/chu-liege/*")
+    if kind == "deny":
+        policy["Statement"].append({"Effect": "Deny", "Action": ["s3:GetObject"],
+                                    "Resource": ["arn:aws:s3:::ligan/results/chu-liege/private/*"]})
+    elif kind == "condition":
+        policy["Statement"][0]["Condition"] = {"IpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}
+    elif kind == "upload-only":
+        policy["Statement"][0]["Action"] = ["s3:PutObject"]
+    return policy
+
+
+def test_the_create_collab_user_policy_is_covered_by_a_read_grant():
+    assert adopt.grant_not_covered(lab_policy("arn:aws:s3:::ligan/results/chu-liege/*")) is None
+
+
+@pytest.mark.parametrize("kind, words", [("deny", "Deny"), ("condition", "Condition"),
+                                         ("upload-only", "does not allow s3:GetObject")])
+def test_a_policy_a_read_grant_would_widen_is_refused_and_its_job_kept(kind, words):
+    assert words in adopt.grant_not_covered(_restricted(kind))
+    runner = FakeRunner({3: SCRIPT}, {3: "Wed Dec 23 08:00:00 2026"})
+    iam = FakeIam({KEY: {"status": "enabled", "policies": ["alice_policy"], "member_of": []}},
+                  {"alice_policy": _restricted(kind)})
+    result = adopt.adopt_at_jobs(FakeCollaborators(iam), runner, stale="keep")
+    assert [r["id"] for r in result["refused"]] == [3] and words in result["refused"][0]["reason"]
+    assert result["converted"] == [] and runner.removed == []
 
 
 class FakeObject:
