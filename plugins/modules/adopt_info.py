@@ -144,17 +144,15 @@ def _at_jobs(module):
             module.fail_json(msg="Failed to run %s: %s" % (" ".join(argv), (err or out).strip()))
         return out
 
-    jobs = []
     try:
-        for job in at_queue.parse_atq(run(["atq"])):
-            described = at_queue.describe_job(job, run(["at", "-c", str(job["id"])]))
-            if described["removes"]:
-                jobs.append({"id": job["id"], "runs_at": described["runs_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             "access_keys": [r["access_key"] for r in described["removes"]],
-                             "other": described["other"]})
+        queue = at_queue.read_queue(lambda: run(["atq"]), lambda job_id: run(["at", "-c", str(job_id)]))
     except at_queue.AtQueueError as exc:
         module.fail_json(msg="Failed to read the at queue: %s" % exc)
-    return jobs
+    # The same reading as egid.s3share.minio_adopt: a job it cannot read is listed with its error.
+    return [{"id": job["id"], "runs_at": job["runs_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "access_keys": [r["access_key"] for r in job["removes"]], "other": job["other"],
+             "error": job.get("error")}
+            for job in queue if job["removes"] or job.get("error")]
 
 
 def main():

@@ -113,3 +113,18 @@ def describe_job(job, script):
             removal_lines.add(command)
     other = [c.strip() for c in commands if c not in removal_lines]
     return dict(job, removes=[{"alias": a, "access_key": k} for a, k in removals], other=other)
+
+
+def read_queue(atq, script):
+    """Every queued job with what it does, given atq() -> text and script(id) -> text.
+
+    A job whose script cannot be read is kept, with "error" set and nothing in
+    "removes": the callers report it and never remove it.
+    """
+    jobs = []
+    for job in parse_atq(atq()):
+        try:
+            jobs.append(describe_job(job, script(job["id"])))
+        except AtQueueError as exc:
+            jobs.append(dict(job, removes=[], other=[], error=str(exc)))
+    return jobs

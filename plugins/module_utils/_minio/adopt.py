@@ -110,14 +110,8 @@ class JobRunner:
 
 
 def read_jobs(runner):
-    """Every job in the queue with what it does; a job whose script cannot be read is kept with an error."""
-    jobs = []
-    for job in at_queue.parse_atq(runner.atq()):
-        try:
-            jobs.append(at_queue.describe_job(job, runner.script(job["id"])))
-        except at_queue.AtQueueError as exc:
-            jobs.append(dict(job, removes=[], other=[], error=str(exc)))
-    return jobs
+    """Every job in the queue with what it does (at_queue.read_queue)."""
+    return at_queue.read_queue(runner.atq, runner.script)
 
 
 def _job_view(job):
@@ -126,7 +120,7 @@ def _job_view(job):
 
 
 def adopt_at_jobs(collaborators, runner, audit=None, name_prefix=DEFAULT_NAME_PREFIX, stale="remove",
-                  tracker=None):
+                  tracker=None, aliases=None):
     """Convert the queue's MinIO user removals. Returns {"converted", "stale", "refused", "other"}.
 
     - converted: the job became a record (or already was); the job is removed
@@ -134,7 +128,8 @@ def adopt_at_jobs(collaborators, runner, audit=None, name_prefix=DEFAULT_NAME_PR
     - stale: the job removes a user that no longer exists; with stale="remove"
       the job is removed (what it would do is already done), else kept;
     - refused: a conversion refused (nothing changed for that job, it stays);
-    - other: jobs that are not one MinIO user removal, left alone.
+    - other: jobs that are not one MinIO user removal, or that remove a user through an mc
+      alias not in aliases (another server: its user is not this server's), left alone.
     """
     check_mode = collaborators.check_mode
     result = {"converted": [], "stale": [], "refused": [], "other": []}
@@ -153,6 +148,11 @@ def adopt_at_jobs(collaborators, runner, audit=None, name_prefix=DEFAULT_NAME_PR
                 result["refused"].append(view)
             else:
                 result["other"].append(view)
+            continue
+        if aliases is not None and job["removes"][0]["alias"] not in aliases:
+            view["reason"] = "it removes a user through the mc alias %s, not this server's (%s)" % (
+                job["removes"][0]["alias"], ", ".join(aliases))
+            result["other"].append(view)
             continue
         access_key = job["removes"][0]["access_key"]
         view["access_key"] = access_key

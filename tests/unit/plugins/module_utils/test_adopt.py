@@ -326,3 +326,24 @@ def test_a_folder_written_while_versioned_cannot_be_adopted():
     assert _versioned_objects(FakeS3([FakeObject("results/a/x", "null")]), "ligan", "results/a") is None
     problem = _versioned_objects(FakeS3([FakeObject("results/a/x", "6c24c73c")]), "ligan", "results/a")
     assert "written while it was versioned (for example results/a/x)" in problem
+
+
+def test_the_queue_is_read_once_for_both_modules_and_an_unreadable_job_is_kept_with_its_error():
+    atq = "3\tWed Dec 23 08:00:00 2026 a root\n4\tWed Dec 23 09:00:00 2026 a root\n"
+
+    def script(job_id):
+        if job_id == 4:
+            raise at_queue.AtQueueError("at -c 4: no such job")
+        return SCRIPT
+
+    jobs = at_queue.read_queue(lambda: atq, script)
+    assert [j["id"] for j in jobs] == [3, 4]
+    assert [r["access_key"] for r in jobs[0]["removes"]] == [KEY] and "error" not in jobs[0]
+    assert jobs[1]["removes"] == [] and "no such job" in jobs[1]["error"]
+
+
+def test_a_job_for_another_server_alias_is_left_alone_not_taken_as_stale():
+    runner = FakeRunner({3: SCRIPT.replace("remove nectar ", "remove othersrv ")}, {3: "Wed Dec 23 08:00:00 2026"})
+    result = adopt.adopt_at_jobs(FakeCollaborators(FakeIam({}, {})), runner, stale="remove", aliases=["nectar"])
+    assert [r["id"] for r in result["other"]] == [3] and "othersrv" in result["other"][0]["reason"]
+    assert result["stale"] == [] and runner.removed == []
