@@ -32,6 +32,13 @@ options:
     type: str
     choices: [remove, keep]
     default: remove
+  mc_aliases:
+    description:
+      - The mc aliases under which the lab's scripts reach this server. A job that removes a user through
+        another alias concerns another server; it is listed in RV(other) and left alone.
+    type: list
+    elements: str
+    default: [nectar]
   managed_users:
     description: Users the collection manages (the inventory's internal users); not reported.
     type: list
@@ -101,6 +108,7 @@ def main():
     m = MinioModule("minio_adopt", dict(
         name_prefix=dict(type="str", default="lab-"),
         stale_at_jobs=dict(type="str", default="remove", choices=["remove", "keep"]),
+        mc_aliases=dict(type="list", elements="str", default=["nectar"]),
         managed_users=dict(type="list", elements="str", default=[]),
         managed_policy_prefixes=dict(type="list", elements="str", default=[]),
     ))
@@ -118,7 +126,8 @@ def main():
                                          check_mode=m.check_mode)
     try:
         result = adopt_at_jobs(manager, runner, audit=m.audit, name_prefix=m.params["name_prefix"],
-                               stale=m.params["stale_at_jobs"], tracker=m.tracker)
+                               stale=m.params["stale_at_jobs"], tracker=m.tracker,
+                               aliases=m.params["mc_aliases"])
         result["accounts"] = account_report(manager.iam, m.params["managed_users"],
                                             m.params["managed_policy_prefixes"])
     except AtQueueError as exc:
