@@ -347,3 +347,23 @@ def test_a_job_for_another_server_alias_is_left_alone_not_taken_as_stale():
     result = adopt.adopt_at_jobs(FakeCollaborators(FakeIam({}, {})), runner, stale="remove", aliases=["nectar"])
     assert [r["id"] for r in result["other"]] == [3] and "othersrv" in result["other"][0]["reason"]
     assert result["stale"] == [] and runner.removed == []
+
+
+class MisreadCollaborators(FakeCollaborators):
+    """Writes the record, but reading it back gives another expiry (a concurrent edit, a bad store)."""
+
+    def ensure_adopted(self, *args, **kwargs):
+        outcome = super().ensure_adopted(*args, **kwargs)
+        self.store = FakeStore(dict(outcome.record, expires_at="2030-01-01T00:00:00Z"))
+        return outcome
+
+
+def test_the_job_stays_when_its_record_does_not_read_back_as_written():
+    runner = FakeRunner({3: SCRIPT}, {3: "Wed Dec 23 08:00:00 2026"})
+    iam = FakeIam({KEY: {"status": "enabled", "policies": ["alice_policy"], "member_of": []}},
+                  {"alice_policy": lab_policy("arn:aws:s3:::ligan/results/chu-liege/*")})
+    audit = FakeAudit()
+    result = adopt.adopt_at_jobs(MisreadCollaborators(iam), runner, audit=audit)
+    assert runner.removed == [] and result["converted"] == []
+    assert [r["id"] for r in result["refused"]] == [3] and "at job is kept" in result["refused"][0]["reason"]
+    assert [line[:3] for line in audit.lines] == [("adopt_at_job", "at-job:3", "failed")]
