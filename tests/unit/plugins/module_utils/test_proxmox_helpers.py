@@ -7,17 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-import sys
-
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size  # noqa: E402
-from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox
+from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size
+from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power
 
 
 @pytest.mark.parametrize('text, size', [

@@ -4,15 +4,10 @@
 """Decisions of egid.s3share.proxmox_vm_config: normalisation, plan, creation request."""
 
 import copy
-import os
-import sys
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_config as mod  # noqa: E402
+from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_config as mod
 
 TIB = 1024 ** 4
 SEED_CONFIG = {
