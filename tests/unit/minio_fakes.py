@@ -25,7 +25,7 @@ def admin_error(status, code):
     return MinioAdminException(str(status), json.dumps({"Code": code, "Message": code}))
 
 
-class FakeAdmin(object):
+class FakeAdmin:
     """Behaves like the MinIO admin API for what the modules use, and records calls."""
 
     def __init__(self, kms=True):
@@ -168,7 +168,7 @@ class FakeAdmin(object):
         return json.dumps({"quota": 0})
 
 
-class _Obj(object):
+class _Obj:
     def __init__(self, name, data, version_id=None, is_latest="true", is_delete_marker=False):
         self.object_name, self.size, self.is_dir, self.version_id = name, len(data), False, version_id
         self.is_latest, self.is_delete_marker = is_latest, is_delete_marker
@@ -179,7 +179,7 @@ class _Response(io.BytesIO):
         pass
 
 
-class FakeS3(object):
+class FakeS3:
     """Enough of the S3 client for the collaborator store and the share/bucket decisions."""
 
     def __init__(self):

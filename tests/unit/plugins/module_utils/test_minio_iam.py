@@ -6,10 +6,6 @@
 FakeAdmin and FakeS3 live in tests/unit/minio_fakes.py (test_minio_modules.py uses them too).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import pytest
 from minio_fakes import READ, FakeAdmin
 

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers of plugins/module_utils/_proxmox/ (api.py, values.py, finder.py) and the small decisions of proxmox_vm_power/_info."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox

@@ -26,7 +26,7 @@ class Fail(Exception):
     pass
 
 
-class FakeClients(object):
+class FakeClients:
     def __init__(self, settings, admin, s3):
         self.settings, self.admin, self.s3 = settings, admin, s3
 
