@@ -67,8 +67,10 @@ options:
 requirements:
   - minio (Python SDK) >= 7.2.15
 notes:
-  - All modules of this collection belong to the action group C(egid.s3share.minio), so the connection
-    options can be set once with C(module_defaults) and C(group/egid.s3share.minio).
+  - The modules that take these options belong to the action group C(egid.s3share.minio) (see
+    C(meta/runtime.yml)), so the connection options can be set once with C(module_defaults) and
+    C(group/egid.s3share.minio). The other modules of the collection are not in it;
+    M(egid.s3share.minio_metrics_token) talks to no server, and the Proxmox modules have their own group.
 """
 
     ATTRIBUTES = r"""

@@ -64,4 +64,7 @@ options:
 requirements:
   - proxmoxer >= 2.0
   - requests
+notes:
+  - The proxmox_* modules belong to the action group C(egid.s3share.proxmox), so the connection options can be
+    set once with C(module_defaults) and C(group/egid.s3share.proxmox).
 """

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: admin_install_info
 short_description: Read the collection and the Python SDK that the minio_admin role installs on a server
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reports the collection installed under O(collection_parent) by the P(egid.s3share.minio_admin#role) role
     (a symbolic link C(s3share) to a version directory C(.s3share-*) next to it) with the tree digest of that

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: adopt_info
 short_description: Read a hand-made MinIO host and decide what adopting it means, before any change
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the installed MinIO's release (C(minio --version)), its settings file, the owner of its data
     directory and the old audit log, and decides the adoption plan in Python (upgrade, root credential

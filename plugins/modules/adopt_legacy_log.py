@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: adopt_legacy_log
 short_description: Archive the lab's old text actions.log next to the new JSON-lines audit log
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - When O(path) holds lines that are not the collection's JSON audit records (the lab's scripts wrote
     timestamped text), renames it to O(path) + C(.pre-adoption) with its owner, mode and times, so that

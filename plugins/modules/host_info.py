@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: host_info
 short_description: Read the accounts, files, units, packages and disks the roles decide on, in one run
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads, in one module run, the host state a role needs before it acts. Accounts and groups from the
     passwd and group databases, files with C(lstat) and their sha256, units with one C(systemctl show),

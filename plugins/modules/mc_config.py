@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: mc_config
 short_description: Write the mc aliases, the mc directories and the lab CA of local users
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - For each user named in O(aliases), keeps C(~/.mc), C(~/.mc/certs) and C(~/.mc/certs/CAs) (mode 0700), the lab
     CA in C(~/.mc/certs/CAs) (with O(ca_content)) and C(~/.mc/config.json) (mode 0600), all owned by the user and

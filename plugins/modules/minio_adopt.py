@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: minio_adopt
 short_description: Take over the pending deletions and report the accounts of a MinIO set up by hand
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs on the MinIO host as root. Reads the C(at) queue (C(atq), C(at -c N)) and finds every job that runs
     C(mc admin user remove ALIAS KEY), as the lab's C(create_collab_user.sh) schedules them.

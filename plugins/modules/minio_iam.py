@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: minio_iam
 short_description: Reconcile a set of MinIO policies, users and groups in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The bulk form of M(egid.s3share.minio_policy), M(egid.s3share.minio_user) and M(egid.s3share.minio_group).
     One module run reconciles every item it is given, with the same per-item rules as those modules.

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: minio_metrics_token
 short_description: Keep a MinIO Prometheus bearer token for a dedicated metrics identity in a file
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Writes to O(path) the bearer token that MinIO accepts on its C(/minio/v2/metrics/*) endpoints, the one
     C(mc admin prometheus generate) prints. It is a JSON web token signed with HS512 under the identity's

@@ -27,6 +27,11 @@ attributes:
   idempotent:
     support: full
     description: Read-only.
+  action_group:
+    support: full
+    membership:
+      - egid.s3share.proxmox
+    description: Belongs to the action group C(egid.s3share.proxmox), for C(module_defaults).
 options:
   name:
     description: Name of the VM. Used when O(vmid) is not set.
@@ -99,10 +104,8 @@ agent_error:
   sample: "QEMU guest agent is not running"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
-    PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, proxmox_argument_spec,
-)
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.finder import find_vm
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.module import ProxmoxModule
 
 
 def agent_addresses(interfaces):
@@ -119,51 +122,39 @@ def agent_addresses(interfaces):
     return addresses
 
 
+def vm_info(proxmox_module):
+    params = proxmox_module.params
+    client = proxmox_module.client
+    result = dict(changed=False, exists=False)
+    # A template is a VM to read, too.
+    vm = find_vm(client.find_vms(), name=params["name"], vmid=params["vmid"], templates=True)
+    if vm is not None:
+        node, vmid = vm["node"], int(vm["vmid"])
+        obj = "VM %s (%s)" % (vm.get("name"), vmid)
+        qemu = client.api.nodes(node).qemu(vmid)
+        config = client.call("read the config of", obj, qemu.config.get)
+        config.pop("digest", None)
+        status = client.call("read the status of", obj, qemu.status.current.get)
+        result.update(exists=True, vmid=vmid, node=node, status=status.get("status"), config=config)
+        if params["agent_interfaces"]:
+            result["ip_addresses"] = []
+            try:
+                answer = qemu.agent("network-get-interfaces").get()
+                result["interfaces"] = answer.get("result", [])
+                result["ip_addresses"] = agent_addresses(result["interfaces"])
+            except Exception as exc:  # pylint: disable=broad-except
+                # Expected while the guest boots: PVE answers 500 until the agent runs.
+                result["agent_error"] = str(getattr(exc, "content", "") or exc).strip()
+    return result
+
+
 def main():
-    argument_spec = proxmox_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         name=dict(type="str"),
         vmid=dict(type="int"),
         agent_interfaces=dict(type="bool", default=False),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_one_of=PROXMOX_REQUIRED_ONE_OF + [("name", "vmid")],
-        required_together=PROXMOX_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    params = module.params
-    client = ProxmoxClient(module)
-    result = dict(changed=False, exists=False)
-    try:
-        vms = [item for item in client.find_vms() if item.get("type") == "qemu"]
-        if params["vmid"] is not None:
-            match = [item for item in vms if int(item["vmid"]) == params["vmid"]]
-        else:
-            match = [item for item in vms if item.get("name") == params["name"]]
-        if len(match) > 1:
-            raise ProxmoxError("Failed to find VM %s: %d VMs have that name; set vmid" % (params["name"], len(match)))
-        if match:
-            vm = match[0]
-            node, vmid = vm["node"], int(vm["vmid"])
-            obj = "VM %s (%s)" % (vm.get("name"), vmid)
-            qemu = client.api.nodes(node).qemu(vmid)
-            config = client.call("read the config of", obj, qemu.config.get)
-            config.pop("digest", None)
-            status = client.call("read the status of", obj, qemu.status.current.get)
-            result.update(exists=True, vmid=vmid, node=node, status=status.get("status"), config=config)
-            if params["agent_interfaces"]:
-                result["ip_addresses"] = []
-                try:
-                    answer = qemu.agent("network-get-interfaces").get()
-                    result["interfaces"] = answer.get("result", [])
-                    result["ip_addresses"] = agent_addresses(result["interfaces"])
-                except Exception as exc:  # pylint: disable=broad-except
-                    # Expected while the guest boots: PVE answers 500 until the agent runs.
-                    result["agent_error"] = str(getattr(exc, "content", "") or exc).strip()
-    except ProxmoxError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    ProxmoxModule(argument_spec, required_one_of=[("name", "vmid")]).run(vm_info)
 
 
 if __name__ == "__main__":

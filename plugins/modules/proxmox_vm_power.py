@@ -27,6 +27,11 @@ attributes:
     support: partial
     description: V(started) and V(stopped) change nothing when the VM is already there.
     details: V(restarted) always restarts the VM.
+  action_group:
+    support: full
+    membership:
+      - egid.s3share.proxmox
+    description: Belongs to the action group C(egid.s3share.proxmox), for C(module_defaults).
 options:
   name:
     description: Name of the VM. Used when O(vmid) is not set.
@@ -85,24 +90,9 @@ status:
   sample: running
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox.api import (
-    PROXMOX_REQUIRED_ONE_OF, PROXMOX_REQUIRED_TOGETHER, ProxmoxClient, ProxmoxError, proxmox_argument_spec,
-)
-
-
-def find_vm(client, name, vmid):
-    vms = [item for item in client.find_vms() if item.get("type") == "qemu"]
-    if vmid is not None:
-        match = [item for item in vms if int(item["vmid"]) == vmid]
-    else:
-        match = [item for item in vms if item.get("name") == name]
-    label = "VM %s" % (name if vmid is None else vmid)
-    if not match:
-        raise ProxmoxError("Failed to find %s: no such VM in the cluster" % label)
-    if len(match) > 1:
-        raise ProxmoxError("Failed to find %s: %d VMs have that name; set vmid" % (label, len(match)))
-    return match[0]
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.errors import ProxmoxError
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.finder import find_vm
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.module import ProxmoxModule
 
 
 def power_actions(status, state, force):
@@ -115,9 +105,34 @@ def power_actions(status, state, force):
     return ([stop] if status == "running" else []) + ["start"]
 
 
+def converge_power(proxmox_module):
+    params = proxmox_module.params
+    client = proxmox_module.client
+    vm = find_vm(client.find_vms(), name=params["name"], vmid=params["vmid"])
+    if vm is None:
+        raise ProxmoxError("Failed to find VM %s: no such VM in the cluster"
+                           % (params["name"] if params["vmid"] is None else params["vmid"]))
+    node, vmid = vm["node"], int(vm["vmid"])
+    obj = "VM %s (%s)" % (vm.get("name"), vmid)
+    current = client.call("read the status of", obj, client.api.nodes(node).qemu(vmid).status.current.get)
+    status = current.get("status")
+    actions = power_actions(status, params["state"], params["force"])
+    final = "stopped" if params["state"] == "stopped" else "running"
+    if actions and not proxmox_module.check_mode:
+        for action in actions:
+            kwargs = {"timeout": params["shutdown_timeout"]} if action == "shutdown" else {}
+            upid = client.call("%s" % action, obj,
+                               getattr(client.api.nodes(node).qemu(vmid).status, action).post, **kwargs)
+            client.wait_task(node, upid, action, obj, params["task_timeout"])
+    result = dict(changed=bool(actions), vmid=vmid, node=node, status=final if actions else status,
+                  actions=actions)
+    if proxmox_module.module._diff:
+        result["diff"] = {"before": {"status": status}, "after": {"status": result["status"]}}
+    return result
+
+
 def main():
-    argument_spec = proxmox_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         name=dict(type="str"),
         vmid=dict(type="int"),
         state=dict(type="str", default="started", choices=["started", "stopped", "restarted"]),
@@ -125,35 +140,7 @@ def main():
         shutdown_timeout=dict(type="int", default=180),
         task_timeout=dict(type="int", default=300),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_one_of=PROXMOX_REQUIRED_ONE_OF + [("name", "vmid")],
-        required_together=PROXMOX_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    params = module.params
-    client = ProxmoxClient(module)
-    try:
-        vm = find_vm(client, params["name"], params["vmid"])
-        node, vmid = vm["node"], int(vm["vmid"])
-        obj = "VM %s (%s)" % (vm.get("name"), vmid)
-        current = client.call("read the status of", obj, client.api.nodes(node).qemu(vmid).status.current.get)
-        status = current.get("status")
-        actions = power_actions(status, params["state"], params["force"])
-        final = "stopped" if params["state"] == "stopped" else "running"
-        if actions and not module.check_mode:
-            for action in actions:
-                kwargs = {"timeout": params["shutdown_timeout"]} if action == "shutdown" else {}
-                upid = client.call("%s" % action, obj,
-                                   getattr(client.api.nodes(node).qemu(vmid).status, action).post, **kwargs)
-                client.wait_task(node, upid, action, obj, params["task_timeout"])
-    except ProxmoxError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=bool(actions), vmid=vmid, node=node, status=final if actions else status,
-                  actions=actions)
-    if module._diff:
-        result["diff"] = {"before": {"status": status}, "after": {"status": result["status"]}}
-    module.exit_json(**result)
+    ProxmoxModule(argument_spec, required_one_of=[("name", "vmid")]).run(converge_power)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 """Shared Proxmox VE plumbing for the egid.s3share proxmox_* modules.
 
 Private to this collection (the leading underscore): connection options and
-client, error wording, task waiting, and the parsing/printing of PVE
-property strings and sizes that the modules need to compare states.
+client, error wording and task waiting. The parsing and printing of PVE
+property strings and sizes is in values.py, the planner in plan.py.
 """
 
 import time
@@ -13,7 +13,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.egid.s3share.plugins.module_utils._size import UNITS
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.errors import ProxmoxError
 
 PROXMOXER_IMPORT_ERROR = None
 try:
@@ -49,10 +49,6 @@ def proxmox_argument_spec():
 
 PROXMOX_REQUIRED_ONE_OF = [("api_password", "api_token_id")]
 PROXMOX_REQUIRED_TOGETHER = [("api_token_id", "api_token_secret")]
-
-
-class ProxmoxError(Exception):
-    """A failure already worded as "Failed to <action> <object>: <reason>"."""
 
 
 def error_reason(exc):
@@ -134,52 +130,3 @@ class ProxmoxClient:
 
     def find_vms(self):
         return self.call("list", "the cluster VMs", self.api.cluster.resources.get, type="vm")
-
-
-# --------------------------------------------------------------------------
-# Property strings and sizes, as PVE parses and prints them (sizes are
-# read by _size.parse_size: a bare unit letter is binary, as in PVE).
-
-def parse_property_string(text, default_key=None):
-    """Split "a,b=c" into a dict; an unnamed first part goes to default_key."""
-    result = {}
-    for part in str(text).split(","):
-        if part == "":
-            continue
-        if "=" in part:
-            key, value = part.split("=", 1)
-            result[key] = value
-        elif default_key is not None and default_key not in result:
-            result[default_key] = part
-        else:
-            raise ValueError("cannot parse property string %r" % text)
-    return result
-
-
-def print_property_string(values, default_key=None):
-    """Default key first without its name, the other keys sorted, as PVE prints them."""
-    parts = []
-    if default_key and values.get(default_key) is not None:
-        parts.append(str(values[default_key]))
-    for key in sorted(values):
-        if key != default_key and values[key] is not None:
-            parts.append("%s=%s" % (key, values[key]))
-    return ",".join(parts)
-
-
-def format_size(size):
-    """bytes -> the largest exact unit, like PVE (5497558138880 -> '5T')."""
-    for unit in ("T", "G", "M", "K"):
-        if size % UNITS[unit] == 0:
-            return "%d%s" % (size // UNITS[unit], unit)
-    return str(size)
-
-
-def size_in_gib(size):
-    """Bytes -> the STORAGE:SIZE_IN_GiB allocation number ('5120', or '0.5')."""
-    value = size / float(UNITS["G"])
-    return ("%d" % value) if value == int(value) else ("%g" % value)
-
-
-def bool_value(value):
-    return str(value).strip().lower() in ("1", "true", "yes", "on")

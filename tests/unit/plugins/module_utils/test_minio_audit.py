@@ -3,19 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The audit log: one JSON line per record, actor, no secrets, nothing in check mode, no interleaving."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import multiprocessing
 import os
-import sys
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, current_actor  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, current_actor
 
 
 def test_record_fields_and_secret_scrubbing(tmp_path):

@@ -3,22 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Error translation: "Failed to <action> <object>: <server reason>", already-applied is no change."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
-import os
-import sys
 
 import pytest
+from minio.error import MinioAdminException, S3Error
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from minio.error import MinioAdminException, S3Error  # noqa: E402
-
-from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import (
     MinioActionError, absent_if_not_found, call, error_code, is_not_found, translate,
     translated,
 )

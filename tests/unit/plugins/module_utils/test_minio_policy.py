@@ -3,20 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Policy normalisation and templates."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
-import os
-import sys
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, canonical_json, normalize_policy, normalize_prefix, policies_equal, template_policy,
     validate_bucket_name,
 )
@@ -100,7 +91,7 @@ def test_good_bucket_names():
 
 
 # --------------------------------------------------------------------------- collaborator and link policies
-from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     collaborator_policy, link_signer_policy, policy_expiry,
 )
 

@@ -1,23 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers of plugins/module_utils/_proxmox/api.py and the small decisions of proxmox_vm_power/_info."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
-import os
-import sys
+"""Helpers of plugins/module_utils/_proxmox/ (api.py, values.py, finder.py) and the small decisions of proxmox_vm_power/_info."""
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size  # noqa: E402
-from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import api as _proxmox
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import values
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox.finder import find_template, find_vm
+from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size
+from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_info, proxmox_vm_power
 
 
 @pytest.mark.parametrize('text, size', [
@@ -32,22 +24,22 @@ def test_parse_size(text, size):
     (5 * 1024 ** 4, '5T'), (6 * 1024 ** 4, '6T'), (200 * 1024 ** 3, '200G'), (1536 * 1024 ** 2, '1536M'), (1000, '1000'),
 ])
 def test_format_size_uses_the_largest_exact_unit_like_pve(size, text):
-    assert _proxmox.format_size(size) == text
+    assert values.format_size(size) == text
 
 
 def test_size_in_gib_for_allocation():
-    assert _proxmox.size_in_gib(5 * 1024 ** 4) == '5120'
-    assert _proxmox.size_in_gib(512 * 1024 ** 2) == '0.5'
+    assert values.size_in_gib(5 * 1024 ** 4) == '5120'
+    assert values.size_in_gib(512 * 1024 ** 2) == '0.5'
 
 
 def test_property_strings_round_trip_in_pve_order():
-    parsed = _proxmox.parse_property_string('Dmzprox:107/vm-107-disk-2.qcow2,size=5T,iothread=1,cache=writeback',
-                                            'file')
+    parsed = values.parse_property_string('Dmzprox:107/vm-107-disk-2.qcow2,size=5T,iothread=1,cache=writeback',
+                                          'file')
     assert parsed == {'file': 'Dmzprox:107/vm-107-disk-2.qcow2', 'size': '5T', 'iothread': '1', 'cache': 'writeback'}
-    assert _proxmox.print_property_string(parsed, 'file') == \
+    assert values.print_property_string(parsed, 'file') == \
         'Dmzprox:107/vm-107-disk-2.qcow2,cache=writeback,iothread=1,size=5T'
     with pytest.raises(ValueError):
-        _proxmox.parse_property_string('a,b')
+        values.parse_property_string('a,b')
 
 
 def test_error_reason_includes_the_per_parameter_errors():
@@ -75,6 +67,40 @@ def test_connection_options_are_shared_and_secrets_not_logged():
 ])
 def test_power_actions(status, state, force, actions):
     assert proxmox_vm_power.power_actions(status, state, force) == actions
+
+
+RESOURCES = [
+    {'type': 'qemu', 'vmid': 107, 'name': 'nectar', 'node': 'dmz-hyp07', 'template': 0},
+    {'type': 'qemu', 'vmid': 9000, 'name': 'debian-12-cloudinit', 'node': 'dmz-hyp07', 'template': 1},
+    {'type': 'qemu', 'vmid': 201, 'name': 'twin', 'node': 'dmz-hyp07'},
+    {'type': 'qemu', 'vmid': 202, 'name': 'twin', 'node': 'dmz-hyp08'},
+    {'type': 'lxc', 'vmid': 300, 'name': 'nectar', 'node': 'dmz-hyp07'},
+]
+
+
+def test_one_finder_by_vmid_or_name_qemu_only():
+    assert find_vm(RESOURCES, name='nectar')['vmid'] == 107  # the container of the same name is not a VM
+    assert find_vm(RESOURCES, vmid=107)['name'] == 'nectar'
+    assert find_vm(RESOURCES, name='nectar', vmid=107)['vmid'] == 107
+    assert find_vm(RESOURCES, name='absent') is None and find_vm(RESOURCES, vmid=300) is None
+
+
+def test_finder_refuses_ambiguity_a_foreign_vmid_and_templates():
+    with pytest.raises(_proxmox.ProxmoxError, match=r'^Failed to find VM twin: 2 VMs have that name \(VMIDs 201, 202\); set vmid$'):
+        find_vm(RESOURCES, name='twin')
+    assert find_vm(RESOURCES, name='twin', vmid=202)['node'] == 'dmz-hyp08'
+    with pytest.raises(_proxmox.ProxmoxError, match="^Failed to use VMID 107 for VM honey: it belongs to VM 'nectar'$"):
+        find_vm(RESOURCES, name='honey', vmid=107, label='VM honey')
+    with pytest.raises(_proxmox.ProxmoxError, match='^Failed to manage VM 9000: VMID 9000 is a template$'):
+        find_vm(RESOURCES, vmid=9000)
+    assert find_vm(RESOURCES, vmid=9000, templates=True)['template'] == 1
+
+
+def test_template_by_name_or_vmid():
+    assert find_template(RESOURCES, 'debian-12-cloudinit', 'VM nectar')['vmid'] == 9000
+    assert find_template(RESOURCES, '9000', 'VM nectar')['vmid'] == 9000
+    with pytest.raises(_proxmox.ProxmoxError, match=r'templates: debian-12-cloudinit \(9000\)'):
+        find_template(RESOURCES, 'nectar', 'VM nectar')
 
 
 def test_agent_addresses_skip_loopback_and_link_local():

@@ -12,17 +12,12 @@ container (tests/integration/minio/test_s3share_sudo.py).
 
 import io
 import json
-import os
-import sys
 from unittest import mock
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))
-
-from ansible_collections.egid.s3share.plugins.module_utils._s3share import cli  # noqa: E402
-from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._s3share import cli
+from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (
     Caller, NotAllowed, parse_delegations,
 )
 

@@ -3,15 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one size parser: bare letters and KiB... are binary, KB... decimal, no unit is bytes."""
 
-import os
-import sys
-
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, ".collections"))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._size import parse_size
 
 KIB, KB = 1024, 1000
 

@@ -5,25 +5,15 @@
 
 import datetime
 import json
-import os
-import sys
+from unittest import mock
 
 import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+from minio_fakes import READ, FakeAdmin, FakeS3
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(_HERE))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-sys.path.insert(0, os.path.join(os.path.dirname(_HERE), 'module_utils'))
-
-from unittest import mock  # noqa: E402
-
-from ansible.module_utils import basic  # noqa: E402
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-
-from test_minio_iam import READ, FakeAdmin, FakeS3  # noqa: E402
-
-from ansible_collections.egid.s3share.plugins.module_utils._minio import connection  # noqa: E402
-from ansible_collections.egid.s3share.plugins.modules import (  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection
+from ansible_collections.egid.s3share.plugins.modules import (
     minio_bucket, minio_collaborator, minio_collaborator_sweep, minio_group, minio_policy, minio_share, minio_user,
 )
 
@@ -36,7 +26,7 @@ class Fail(Exception):
     pass
 
 
-class FakeClients(object):
+class FakeClients:
     def __init__(self, settings, admin, s3):
         self.settings, self.admin, self.s3 = settings, admin, s3
 

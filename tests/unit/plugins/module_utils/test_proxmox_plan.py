@@ -1,18 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Decisions of egid.s3share.proxmox_vm_config: normalisation, plan, creation request."""
+"""Decisions of egid.s3share.proxmox_vm_config (plugins/module_utils/_proxmox/plan.py): normalisation, plan, creation request."""
 
 import copy
-import os
-import sys
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-sys.path.insert(0, os.path.join(_REPO, '.collections'))  # scripts/bootstrap.sh links the collection there
-
-from ansible_collections.egid.s3share.plugins.modules import proxmox_vm_config as mod  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._proxmox import plan as planner
 
 TIB = 1024 ** 4
 SEED_CONFIG = {
@@ -55,7 +50,7 @@ def params():
 
 
 def plan(config, params, **kwargs):
-    return mod.plan_changes(mod.normalise_config(config), params, **kwargs)
+    return planner.plan_changes(planner.normalise_config(config), params, **kwargs)
 
 
 def test_seed_config_matches_the_declaration(params):
@@ -65,12 +60,12 @@ def test_seed_config_matches_the_declaration(params):
 
 
 def test_defaults_left_out_of_the_config_compare_equal():
-    state = mod.normalise_config({})
+    state = planner.normalise_config({})
     assert state['scalars']['bios'] == 'seabios'
     assert state['scalars']['machine'] == 'i440fx'
-    assert mod.normalise_config({'machine': 'pc'})['scalars']['machine'] == 'i440fx'
-    assert mod.normalise_config({'memory': 'current=2048'})['scalars']['memory'] == '2048'
-    assert mod.normalise_config({'agent': 'enabled=1'})['scalars']['agent'] == '1'
+    assert planner.normalise_config({'machine': 'pc'})['scalars']['machine'] == 'i440fx'
+    assert planner.normalise_config({'memory': 'current=2048'})['scalars']['memory'] == '2048'
+    assert planner.normalise_config({'agent': 'enabled=1'})['scalars']['agent'] == '1'
 
 
 def test_growing_a_disk_is_a_resize(params):
@@ -83,25 +78,25 @@ def test_growing_a_disk_is_a_resize(params):
 
 def test_shrinking_a_disk_is_refused(params):
     params['disks'][2]['size'] = '4T'
-    with pytest.raises(mod.PlanError, match='disk scsi2 is 5T and would shrink to 4T: shrinking disks is refused'):
+    with pytest.raises(planner.PlanError, match='disk scsi2 is 5T and would shrink to 4T: shrinking disks is refused'):
         plan(SEED_CONFIG, params)
 
 
 def test_an_undeclared_disk_is_never_detached(params):
     params['disks'] = params['disks'][:2]
-    with pytest.raises(mod.PlanError, match=r'disk scsi2 \(Dmzprox:107/vm-107-disk-2.qcow2\) is not declared'):
+    with pytest.raises(planner.PlanError, match=r'disk scsi2 \(Dmzprox:107/vm-107-disk-2.qcow2\) is not declared'):
         plan(SEED_CONFIG, params)
 
 
 def test_a_disk_on_another_storage_is_not_moved(params):
     params['disks'][1]['storage'] = 'Fastprox'
-    with pytest.raises(mod.PlanError, match='disk scsi1 is on storage Dmzprox, not Fastprox'):
+    with pytest.raises(planner.PlanError, match='disk scsi1 is on storage Dmzprox, not Fastprox'):
         plan(SEED_CONFIG, params)
 
 
 def test_all_errors_are_reported_together(params):
     params['disks'] = [disk('scsi0', '40G'), disk('scsi1', '200G')]
-    with pytest.raises(mod.PlanError) as error:
+    with pytest.raises(planner.PlanError) as error:
         plan(SEED_CONFIG, params)
     assert 'scsi0 is 50G and would shrink to 40G' in str(error.value)
     assert 'disk scsi2' in str(error.value)
@@ -172,7 +167,7 @@ def test_fresh_clone_is_fully_converged(params):
                 'ide2': 'Dmzprox:9000/vm-9000-cloudinit.qcow2,media=cdrom',
                 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0', 'serial0': 'socket', 'vga': 'serial0',
                 'boot': 'order=scsi0'}
-    result = mod.plan_changes(mod.predicted_clone(template, params), params, fresh=True)
+    result = planner.plan_changes(planner.predicted_clone(template, params), params, fresh=True)
     assert result['drift'] == []
     assert result['resizes'] == [('scsi0', '50G', 3 * 1024 ** 3, 50 * 1024 ** 3)]
     assert result['updates']['scsi2'] == 'Dmzprox:5120,format=qcow2,cache=writeback,discard=on,iothread=1'
@@ -185,13 +180,13 @@ def test_fresh_clone_is_fully_converged(params):
 def test_clone_of_a_template_with_a_bigger_disk_is_refused_before_cloning(params):
     template = {'template': 1, 'scsi0': 'Dmzprox:9000/base-9000-disk-0.qcow2,size=64G',
                 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0'}
-    with pytest.raises(mod.PlanError, match='would shrink'):
-        mod.plan_changes(mod.predicted_clone(template, params), params, fresh=True)
+    with pytest.raises(planner.PlanError, match='would shrink'):
+        planner.plan_changes(planner.predicted_clone(template, params), params, fresh=True)
 
 
 def test_creation_request_for_the_netinst_iso(params):
     params.update(clone=None, iso='Dmzprox:iso/debian-12.11.0-amd64-netinst.iso', cloud_init=None)
-    request = mod.creation_request(params, 107)
+    request = planner.creation_request(params, 107)
     assert request == {
         'vmid': 107, 'name': 'nectar', 'memory': '16384', 'sockets': '1', 'cores': '8', 'cpu': 'x86-64-v2-AES',
         'scsihw': 'virtio-scsi-single', 'ostype': 'l26', 'agent': 'enabled=1', 'onboot': '1',
@@ -206,7 +201,7 @@ def test_creation_request_for_the_netinst_iso(params):
 
 def test_creation_request_imports_the_cloud_image(params):
     params.update(clone=None, import_from='Dmzprox:import/debian-12-genericcloud-amd64.qcow2')
-    request = mod.creation_request(params, 107)
+    request = planner.creation_request(params, 107)
     assert request['scsi0'] == ('Dmzprox:0,import-from=Dmzprox:import/debian-12-genericcloud-amd64.qcow2,'
                                 'format=qcow2,cache=writeback,discard=on,iothread=1')
     assert request['ide2'] == 'Dmzprox:cloudinit,format=qcow2'
@@ -216,7 +211,7 @@ def test_creation_request_imports_the_cloud_image(params):
 
 def test_cloud_init_drive_slot_holding_an_iso_is_refused(params):
     config = dict(SEED_CONFIG, ide2='Dmzprox:iso/debian-12.11.0-amd64-netinst.iso,media=cdrom,size=670M')
-    with pytest.raises(mod.PlanError, match='slot ide2 for the cloud-init drive holds Dmzprox:iso/'):
+    with pytest.raises(planner.PlanError, match='slot ide2 for the cloud-init drive holds Dmzprox:iso/'):
         plan(config, params)
 
 
@@ -232,8 +227,8 @@ def test_cloud_init_drive_slot_holding_an_iso_is_refused(params):
 def test_declaration_errors_need_no_api_call(params, change, problem):
     params = copy.deepcopy(params)
     change(params)
-    assert any(problem in item for item in mod.validate_declaration(params))
+    assert any(problem in item for item in planner.validate_declaration(params))
 
 
 def test_valid_declaration_has_no_problem(params):
-    assert mod.validate_declaration(params) == []
+    assert planner.validate_declaration(params) == []
