@@ -150,8 +150,12 @@ def collaborator_policy(access, bucket, prefix, expires_at):
         condition.update(until)
     document["Statement"].extend([
         {"Effect": "Deny", "Action": ["admin:*"]},
-        {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
+        {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
          "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+        # Reads except versionId=null: the web console downloads so, and "null" names the only version an
+        # unversioned or excluded folder holds (a folder with older versions is refused, _minio.collab).
+        {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringLike": {"s3:versionid": ["?*"]}, "StringNotEquals": {"s3:versionid": ["null"]}}},
         {"Effect": "Deny", "Action": list(_VERSION_ACTIONS), "Resource": ["arn:aws:s3:::*"]},
     ])
     return document

@@ -126,6 +126,11 @@ def test_collaborator_policy_denials():
     assert "s3:GetObjectVersion" not in denied
     by_condition = {json.dumps(s.get("Condition"), sort_keys=True): s for s in doc["Statement"] if s["Effect"] == "Deny"}
     assert any("s3:versionid" in k for k in by_condition)
+    # The console downloads with versionId=null (the only version of an unversioned or excluded folder).
+    version_denies = [s for s in doc["Statement"] if s["Effect"] == "Deny" and "s3:versionid" in json.dumps(s)]
+    assert [s["Action"] for s in version_denies if "StringNotEquals" in s["Condition"]] == [["s3:GetObject"]]
+    assert [s["Condition"] for s in version_denies if s["Action"] == ["s3:DeleteObject"]] == [
+        {"StringLike": {"s3:versionid": ["?*"]}}]
     # The web console works through STS keys evaluated against this same policy: no principal-type denial.
     assert not any("principaltype" in k for k in by_condition)
     # Bucket-wide actions MinIO cannot limit to a prefix are not granted on a prefix.
