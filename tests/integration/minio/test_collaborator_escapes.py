@@ -735,25 +735,41 @@ def attack_mc_cat_version_internal_old(ctx):
                   what="mc cat old version")
 
 
+def _null_version_is_the_current_one(ctx, outcome, current, what):
+    """A read naming versionId=null is allowed (the web console downloads so, docs/console.md): in an
+    excluded folder "null" is the only version, so it may give the current object and nothing else."""
+    if ctx.kind == "expired" or not outcome.ok:
+        assert_denied(outcome, what=what)
+        return
+    assert current is not None and current == ctx.world["current"][(ctx.bucket, ctx.own_key)], \
+        "ESCAPE %s gave something other than the current object: %r" % (what, current)
+
+
 @attack("boto3", "get-versionid-null-own")
 def attack_boto3_get_versionid_null_own(ctx):
-    """GetObject of an own object with versionId=null: any request naming a version is refused."""
-    assert_denied(ctx.boto("get_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null"),
-                  what="get versionId=null")
+    """GetObject of an own object with versionId=null: the current object at most."""
+    outcome = ctx.boto("get_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null")
+    _null_version_is_the_current_one(ctx, outcome, outcome.value.get("Body") if outcome.ok else None,
+                                     "get versionId=null")
 
 
 @attack("boto3", "head-versionid-null-own")
 def attack_boto3_head_versionid_null_own(ctx):
-    """HeadObject of an own object with versionId=null."""
-    assert_denied(ctx.boto("head_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null"),
-                  what="head versionId=null")
+    """HeadObject of an own object with versionId=null: the current object's size at most."""
+    outcome = ctx.boto("head_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null")
+    size = outcome.value.get("ContentLength") if outcome.ok else None
+    current = ctx.world["current"][(ctx.bucket, ctx.own_key)]
+    _null_version_is_the_current_one(ctx, outcome, current if size == len(current) else size,
+                                     "head versionId=null")
 
 
 @attack("mc", "cat-versionid-null-own")
 def attack_mc_cat_versionid_null_own(ctx):
-    """mc cat --version-id null on an own object."""
-    assert_denied(ctx.mc("cat", "--version-id", "null", ctx.path(ctx.bucket, ctx.own_key)),
-                  what="mc cat versionId=null")
+    """mc cat --version-id null on an own object: the current object at most."""
+    proc = ctx.mc_bin("cat", "--version-id", "null", ctx.path(ctx.bucket, ctx.own_key))
+    outcome = mc_outcome(proc)
+    _null_version_is_the_current_one(ctx, outcome, proc.stdout.encode() if outcome.ok else None,
+                                     "mc cat versionId=null")
 
 
 @attack("boto3", "get-object-attributes-versionid-null")
