@@ -836,10 +836,17 @@ def attack_raw_copy_version_behind_delete_marker_into_own(ctx):
 
 @attack("boto3", "copy-versionid-null-own-into-own")
 def attack_boto3_copy_versionid_null_own_into_own(ctx):
-    """CopyObject from an own object with ?versionId=null into the own folder: version-addressed read."""
+    """CopyObject from an own object with ?versionId=null into the own folder: a read of versionId=null,
+    which may give the current object and nothing else (the copy is removed again)."""
     source = {"Bucket": ctx.bucket, "Key": ctx.own_key, "VersionId": "null"}
-    assert_denied(ctx.boto("copy_object", Bucket=ctx.bucket, Key=ctx.prefix + "copy-null.vcf", CopySource=source),
-                  what="copy versionId=null")
+    target = ctx.prefix + "copy-null.vcf"
+    outcome = ctx.boto("copy_object", Bucket=ctx.bucket, Key=target, CopySource=source)
+    copied = None
+    if outcome.ok:
+        read = ctx.boto("get_object", Bucket=ctx.bucket, Key=target)
+        copied = read.value["Body"] if read.ok else None
+        assert ctx.boto("delete_object", Bucket=ctx.bucket, Key=target).ok
+    _null_version_is_the_current_one(ctx, outcome, copied, "copy versionId=null")
 
 
 @attack("mc", "cp-version-internal-into-own")
@@ -1003,27 +1010,34 @@ def attack_minio_py_account_info_prefix_usage(ctx):
 
 
 # ---------------------------------------------------------------- STS
-def _assert_derived_useless(ctx, creds, what):
-    """Credentials derived from the collaborator must be refused even in its own folder."""
+def _assert_derived_no_wider(ctx, creds, what):
+    """STS keys derived from the collaborator (the web console's session, docs/console.md) get its policy:
+    its own folder until its expiry, nothing else; the expired one gets nothing."""
     derived = boto3_client(ctx.server, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     codes = DENIED + CREDENTIALS_REJECTED
-    assert_denied(boto3_call(derived.get_object, Bucket=ctx.bucket, Key=ctx.own_key), codes, what + ": get own")
-    assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix=ctx.prefix), codes,
-                  what + ": list own")
+    own = boto3_call(derived.get_object, Bucket=ctx.bucket, Key=ctx.own_key)
+    if ctx.kind == "expired":
+        assert_denied(own, codes, what + ": get own after the expiry")
+        assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix=ctx.prefix), codes,
+                      what + ": list own after the expiry")
+    else:
+        assert own.ok and own.value["Body"] == ctx.world["current"][(ctx.bucket, ctx.own_key)], own
     assert_denied(boto3_call(derived.get_object, Bucket=ctx.bucket, Key=OTHER), codes, what + ": get other")
+    assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix="results/"), codes,
+                  what + ": list results/")
 
 
 @attack("boto3", "sts-assume-role", iam=True)
 def attack_boto3_sts_assume_role(ctx):
     """STS AssumeRole with the collaborator's keys. MinIO's handler checks no policy, so it may return
-    credentials; those must be refused everything, own folder included (principal type AssumedRole)."""
+    credentials; those get the collaborator's own policy and nothing more."""
     sts = boto3_client(ctx.server, ctx.access_key, ctx.secret_key, service="sts", validate=False)
     outcome = boto3_call(sts.assume_role, RoleArn="arn:xxx:xxx:xxx:xxxx", RoleSessionName="x",
                          DurationSeconds=3600)
     if not outcome.ok:
         assert outcome.code in DENIED, outcome
         return
-    _assert_derived_useless(ctx, outcome.value["Credentials"], "STS credentials")
+    _assert_derived_no_wider(ctx, outcome.value["Credentials"], "STS credentials")
 
 
 @attack("boto3", "sts-assume-role-with-session-policy", iam=True)
@@ -1037,7 +1051,7 @@ def attack_boto3_sts_assume_role_with_session_policy(ctx):
     if not outcome.ok:
         assert outcome.code in DENIED, outcome
         return
-    _assert_derived_useless(ctx, outcome.value["Credentials"], "STS credentials with a session policy")
+    _assert_derived_no_wider(ctx, outcome.value["Credentials"], "STS credentials with a session policy")
 
 
 @attack("minio-py", "sts-then-svcacct-add", iam=True)

@@ -35,7 +35,8 @@ from playwright.sync_api import sync_playwright
 
 from escape_clients import boto3_call, boto3_client, put_bytes
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/test.sh installs it); Playwright's own download is never used
+# Debian's package (scripts/test.sh installs it); Playwright's own browser download is never used.
+CHROMIUM = "/usr/bin/chromium"
 EXPIRY_DELAY = 50  # seconds between creating "soon" and its expiry
 STS_DURATION = 3600  # MINIO_STS_DURATION of the test server (minio_testbed.py) and the role's default
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
