@@ -295,6 +295,8 @@ def link_signer_policy(paths):
     return {"Version": POLICY_VERSION, "Statement": [
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": resources},
         {"Effect": "Deny", "Action": ["admin:*"]},
+        {"Effect": "Deny", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringEquals": {"aws:principaltype": ["AssumedRole"]}}},
         {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
          "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
     ]}
