@@ -10,7 +10,7 @@
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(lint unit integration molecule)
 
-apt_install git openssl ca-certificates curl unzip rsync
+apt_install git openssl ca-certificates curl unzip rsync chromium
 VENV=$("$EGID_REPO/scripts/bootstrap.sh")
 export PATH="$VENV/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 cd "$EGID_REPO"

@@ -15,8 +15,8 @@ description:
   - "The policy ends every grant at the expiry with a C(DateLessThan aws:CurrentTime) condition, so MinIO
     itself refuses the collaborator from that second on, before the sweep removes the account. It also
     denies what a collaborator must never do, whatever MinIO's defaults: creating its own access keys
-    (service accounts) or changing its secret (C(admin:*)), using derived STS or service-account keys
-    (C(aws:principaltype=AssumedRole)), and any request naming an object version."
+    (service accounts) or changing its secret (C(admin:*)), and any request naming an object version.
+    STS keys (the web console's session) get this same policy, so the same folder until the same expiry."
   - "The shared folder must keep no old versions: MinIO answers ListObjectVersions with C(s3:ListBucket), so
     a policy cannot hide deleted files from a collaborator who may list the folder. The bucket must be
     unversioned, or the folder must lie under one of its versioning excluded prefixes (see

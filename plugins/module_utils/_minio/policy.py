@@ -109,11 +109,14 @@ def template_policy(template, bucket, prefix=""):
 # What a collaborator must never do, whatever MinIO's defaults are:
 # - admin:*: MinIO lets any user create service accounts (access keys) for
 #   itself and reset its own secret unless an explicit Deny says otherwise;
-# - STS: MinIO's AssumeRole evaluates no policy for built-in users (and
-#   rejects "sts:*" as an action), so a collaborator can mint temporary keys;
-#   the principal-type denial below makes them worthless;
-# - every S3 action through derived credentials (STS or service account):
-#   MinIO evaluates those with aws:principaltype "AssumedRole";
+# - STS is allowed, on purpose: the web console logs in with AssumeRole on
+#   the user's keys, and MinIO evaluates the temporary keys against the
+#   parent's policy, read again on each request (this one: same folder, same
+#   expiring Allows, same Denies) and refuses them as soon as the parent is
+#   disabled or removed. Temporary keys cannot mint further keys, and the
+#   server caps their lifetime (MINIO_STS_DURATION, roles/minio_server). A
+#   Deny on aws:principaltype "AssumedRole" stopped only the console: a
+#   client that sends a "Principaltype: User" header passes it (docs/console.md);
 # - any request naming an object version, and the version actions: old
 #   versions and delete markers stay out of reach even where a bucket keeps
 #   them. MinIO answers ListObjectVersions with s3:ListBucket when
@@ -147,10 +150,12 @@ def collaborator_policy(access, bucket, prefix, expires_at):
         condition.update(until)
     document["Statement"].extend([
         {"Effect": "Deny", "Action": ["admin:*"]},
-        {"Effect": "Deny", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"],
-         "Condition": {"StringEquals": {"aws:principaltype": ["AssumedRole"]}}},
-        {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
+        {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
          "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+        # Reads except versionId=null: the web console downloads so, and "null" names the only version an
+        # unversioned or excluded folder holds (a folder with older versions is refused, _minio.collab).
+        {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::*"],
+         "Condition": {"StringLike": {"s3:versionid": ["?*"]}, "StringNotEquals": {"s3:versionid": ["null"]}}},
         {"Effect": "Deny", "Action": list(_VERSION_ACTIONS), "Resource": ["arn:aws:s3:::*"]},
     ])
     return document

@@ -116,21 +116,28 @@ class MinioServer:
         self.secret_key = secrets.token_urlsafe(24)
         self.proc = None
         self.port = None
+        self.console_port = None
 
     @property
     def endpoint(self):
         return "https://127.0.0.1:%d" % self.port
 
+    @property
+    def console_endpoint(self):
+        return "https://127.0.0.1:%d" % self.console_port
+
     def start(self):
+        # The web console is on (test_console.py drives it with Chromium), with the STS lifetime that
+        # roles/minio_server writes (minio_server_sts_duration).
         env = dict(os.environ, MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
-                   MINIO_BROWSER="off", MINIO_UPDATE="off", MINIO_CI_CD="1")
+                   MINIO_BROWSER="on", MINIO_STS_DURATION="1h", MINIO_UPDATE="off", MINIO_CI_CD="1")
         if self.kms:
             env["MINIO_KMS_SECRET_KEY"] = "s3share-test:" + __import__("base64").b64encode(
                 secrets.token_bytes(32)).decode()
         (self.workdir / "data").mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
             self.port = _free_port()
-            console = _free_port()
+            self.console_port = console = _free_port()
             self.log = open(self.workdir / "server.log", "ab")
             self.proc = subprocess.Popen(
                 [self.binary, "server", "--quiet", "--address", "127.0.0.1:%d" % self.port,

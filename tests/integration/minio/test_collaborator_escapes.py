@@ -735,25 +735,41 @@ def attack_mc_cat_version_internal_old(ctx):
                   what="mc cat old version")
 
 
+def _null_version_is_the_current_one(ctx, outcome, current, what):
+    """A read naming versionId=null is allowed (the web console downloads so, docs/console.md): in an
+    excluded folder "null" is the only version, so it may give the current object and nothing else."""
+    if ctx.kind == "expired" or not outcome.ok:
+        assert_denied(outcome, what=what)
+        return
+    assert current is not None and current == ctx.world["current"][(ctx.bucket, ctx.own_key)], \
+        "ESCAPE %s gave something other than the current object: %r" % (what, current)
+
+
 @attack("boto3", "get-versionid-null-own")
 def attack_boto3_get_versionid_null_own(ctx):
-    """GetObject of an own object with versionId=null: any request naming a version is refused."""
-    assert_denied(ctx.boto("get_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null"),
-                  what="get versionId=null")
+    """GetObject of an own object with versionId=null: the current object at most."""
+    outcome = ctx.boto("get_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null")
+    _null_version_is_the_current_one(ctx, outcome, outcome.value.get("Body") if outcome.ok else None,
+                                     "get versionId=null")
 
 
 @attack("boto3", "head-versionid-null-own")
 def attack_boto3_head_versionid_null_own(ctx):
-    """HeadObject of an own object with versionId=null."""
-    assert_denied(ctx.boto("head_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null"),
-                  what="head versionId=null")
+    """HeadObject of an own object with versionId=null: the current object's size at most."""
+    outcome = ctx.boto("head_object", Bucket=ctx.bucket, Key=ctx.own_key, VersionId="null")
+    size = outcome.value.get("ContentLength") if outcome.ok else None
+    current = ctx.world["current"][(ctx.bucket, ctx.own_key)]
+    _null_version_is_the_current_one(ctx, outcome, current if size == len(current) else size,
+                                     "head versionId=null")
 
 
 @attack("mc", "cat-versionid-null-own")
 def attack_mc_cat_versionid_null_own(ctx):
-    """mc cat --version-id null on an own object."""
-    assert_denied(ctx.mc("cat", "--version-id", "null", ctx.path(ctx.bucket, ctx.own_key)),
-                  what="mc cat versionId=null")
+    """mc cat --version-id null on an own object: the current object at most."""
+    proc = ctx.mc_bin("cat", "--version-id", "null", ctx.path(ctx.bucket, ctx.own_key))
+    outcome = mc_outcome(proc)
+    _null_version_is_the_current_one(ctx, outcome, proc.stdout.encode() if outcome.ok else None,
+                                     "mc cat versionId=null")
 
 
 @attack("boto3", "get-object-attributes-versionid-null")
@@ -820,10 +836,17 @@ def attack_raw_copy_version_behind_delete_marker_into_own(ctx):
 
 @attack("boto3", "copy-versionid-null-own-into-own")
 def attack_boto3_copy_versionid_null_own_into_own(ctx):
-    """CopyObject from an own object with ?versionId=null into the own folder: version-addressed read."""
+    """CopyObject from an own object with ?versionId=null into the own folder: a read of versionId=null,
+    which may give the current object and nothing else (the copy is removed again)."""
     source = {"Bucket": ctx.bucket, "Key": ctx.own_key, "VersionId": "null"}
-    assert_denied(ctx.boto("copy_object", Bucket=ctx.bucket, Key=ctx.prefix + "copy-null.vcf", CopySource=source),
-                  what="copy versionId=null")
+    target = ctx.prefix + "copy-null.vcf"
+    outcome = ctx.boto("copy_object", Bucket=ctx.bucket, Key=target, CopySource=source)
+    copied = None
+    if outcome.ok:
+        read = ctx.boto("get_object", Bucket=ctx.bucket, Key=target)
+        copied = read.value["Body"] if read.ok else None
+        assert ctx.boto("delete_object", Bucket=ctx.bucket, Key=target).ok
+    _null_version_is_the_current_one(ctx, outcome, copied, "copy versionId=null")
 
 
 @attack("mc", "cp-version-internal-into-own")
@@ -987,27 +1010,34 @@ def attack_minio_py_account_info_prefix_usage(ctx):
 
 
 # ---------------------------------------------------------------- STS
-def _assert_derived_useless(ctx, creds, what):
-    """Credentials derived from the collaborator must be refused even in its own folder."""
+def _assert_derived_no_wider(ctx, creds, what):
+    """STS keys derived from the collaborator (the web console's session, docs/console.md) get its policy:
+    its own folder until its expiry, nothing else; the expired one gets nothing."""
     derived = boto3_client(ctx.server, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     codes = DENIED + CREDENTIALS_REJECTED
-    assert_denied(boto3_call(derived.get_object, Bucket=ctx.bucket, Key=ctx.own_key), codes, what + ": get own")
-    assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix=ctx.prefix), codes,
-                  what + ": list own")
+    own = boto3_call(derived.get_object, Bucket=ctx.bucket, Key=ctx.own_key)
+    if ctx.kind == "expired":
+        assert_denied(own, codes, what + ": get own after the expiry")
+        assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix=ctx.prefix), codes,
+                      what + ": list own after the expiry")
+    else:
+        assert own.ok and own.value["Body"] == ctx.world["current"][(ctx.bucket, ctx.own_key)], own
     assert_denied(boto3_call(derived.get_object, Bucket=ctx.bucket, Key=OTHER), codes, what + ": get other")
+    assert_denied(boto3_call(derived.list_objects_v2, Bucket=ctx.bucket, Prefix="results/"), codes,
+                  what + ": list results/")
 
 
 @attack("boto3", "sts-assume-role", iam=True)
 def attack_boto3_sts_assume_role(ctx):
     """STS AssumeRole with the collaborator's keys. MinIO's handler checks no policy, so it may return
-    credentials; those must be refused everything, own folder included (principal type AssumedRole)."""
+    credentials; those get the collaborator's own policy and nothing more."""
     sts = boto3_client(ctx.server, ctx.access_key, ctx.secret_key, service="sts", validate=False)
     outcome = boto3_call(sts.assume_role, RoleArn="arn:xxx:xxx:xxx:xxxx", RoleSessionName="x",
                          DurationSeconds=3600)
     if not outcome.ok:
         assert outcome.code in DENIED, outcome
         return
-    _assert_derived_useless(ctx, outcome.value["Credentials"], "STS credentials")
+    _assert_derived_no_wider(ctx, outcome.value["Credentials"], "STS credentials")
 
 
 @attack("boto3", "sts-assume-role-with-session-policy", iam=True)
@@ -1021,7 +1051,7 @@ def attack_boto3_sts_assume_role_with_session_policy(ctx):
     if not outcome.ok:
         assert outcome.code in DENIED, outcome
         return
-    _assert_derived_useless(ctx, outcome.value["Credentials"], "STS credentials with a session policy")
+    _assert_derived_no_wider(ctx, outcome.value["Credentials"], "STS credentials with a session policy")
 
 
 @attack("minio-py", "sts-then-svcacct-add", iam=True)
