@@ -36,8 +36,12 @@ def _labelled(path, content=b"old\n", mode=0o640):
         os.setxattr(path, "security.selinux", LABEL)
     except OSError as exc:  # not root, or a filesystem without the security namespace
         pytest.skip("cannot label a file here: %s" % exc)
-    # Without the copy, a new file in this directory gets another label (none here).
     assert _label(path) == LABEL
+    # Without the copy, a new file in this directory would get another label (none here).
+    fresh = path.parent / "fresh"
+    fresh.write_bytes(b"")
+    assert _label(fresh) != LABEL
+    fresh.unlink()
     return path
 
 
@@ -56,7 +60,8 @@ def test_replace_keeps_the_label_of_the_replaced_file(tmp_path):
 def test_file_set_keeps_the_label_when_it_rewrites_a_file(tmp_path):
     # file_set used os.rename on a fresh temporary file: the label was lost.
     target = _labelled(tmp_path / "minio.service", b"[Unit]\n", 0o644)
-    entries, _ = file_set.plan([{"path": str(target), "content": "[Unit]\nDescription=MinIO\n"}], False)
+    entries, planned = file_set.plan([{"path": str(target), "content": "[Unit]\nDescription=MinIO\n"}], False)
+    assert planned == {"accounts": [], "parents": []}
     for entry in entries:
         entry.apply()
     assert target.read_bytes() == b"[Unit]\nDescription=MinIO\n"
