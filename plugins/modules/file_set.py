@@ -18,8 +18,8 @@ description:
   - Every entry is read and judged before the first write. A missing owner or group, a symbolic link,
     a file where a directory is wanted (or the reverse) or a missing parent directory refuses the whole
     set, and nothing is changed.
-  - Files are replaced atomically (a temporary file in the same directory, fsync, rename). The owner and
-    mode are set on the temporary file before its content is written.
+  - Files are replaced atomically (a temporary file in the same directory, fsync, rename), keeping the SELinux
+    label of the file replaced. The owner and mode are set on the temporary file before its content is written.
   - Large or binary files (the MinIO and mc binaries) are not for this module; use M(ansible.builtin.copy).
   - This module configures the host; it does not write the MinIO audit log, which records S3 actions.
 author:

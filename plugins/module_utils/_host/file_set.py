@@ -6,7 +6,8 @@
 Every entry is read and judged before the first write, so a bad entry (a
 missing owner, a symlink, a file where a directory is wanted, a parent that
 does not exist) refuses the whole set and nothing is half-changed. Files are
-replaced atomically (temporary file in the same directory, fsync, rename).
+replaced atomically by _host/fs.py (temporary file in the same directory, fsync,
+rename, the SELinux label of the replaced file kept).
 No Ansible import, so that the logic can be tested on its own.
 """
 
@@ -15,7 +16,8 @@ import hashlib
 import os
 import pwd
 import stat
-import tempfile
+
+from ansible_collections.egid.s3share.plugins.module_utils._host import fs
 
 SECRET_PLACEHOLDER = "(secret content not shown)"
 _MAX_DIFF_BYTES = 65536
@@ -200,34 +202,13 @@ class Entry:
             os.chmod(path, mode)
 
     def _replace(self, mode):
-        directory = os.path.dirname(self.path)
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(self.path), dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                # Owner and mode are set before any byte is written, so a
-                # secret is never readable by anyone else, even for a moment.
-                os.fchmod(handle.fileno(), 0o600)
-                if self.before is not None:
-                    os.fchown(handle.fileno(),
-                              self.before["uid"] if self.uid is None else self.uid,
-                              self.before["gid"] if self.gid is None else self.gid)
-                elif self.uid is not None or self.gid is not None:
-                    os.fchown(handle.fileno(), -1 if self.uid is None else self.uid,
-                              -1 if self.gid is None else self.gid)
-                os.fchmod(handle.fileno(), mode)
-                handle.write(self.content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.rename(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        if self.before is not None:
+            uid = self.before["uid"] if self.uid is None else self.uid
+            gid = self.before["gid"] if self.gid is None else self.gid
+        else:
+            uid = -1 if self.uid is None else self.uid
+            gid = -1 if self.gid is None else self.gid
+        fs.replace_file(self.path, self.content, mode, uid, gid)
 
     def report(self):
         return {"path": self.path, "state": self.state, "changed": bool(self.changes), "changes": list(self.changes)}
