@@ -166,3 +166,55 @@ def test_the_server_reports_its_patch_level(binaries):
     assert "RELEASE.2025-10-15T17-29-55Z.egid." in out
     patches = [line for line in out.splitlines() if line.startswith("Patches: ")]
     assert patches and "CVE-2026-41145" in patches[0], out
+
+
+# --------------------------------------------------------------------------- SigV2 (policy, no patch)
+def _fetch(server, url):
+    import urllib.error
+    import urllib.request
+    context = ssl.create_default_context(cafile=server.ca_path)
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.parametrize("identity", ["collaborator", "link-signer"])
+def test_sigv2_presigned_links_are_refused_sigv4_within_7_days_work(server, writer, identity):
+    """A SigV2 link has no 7-day limit (Expires can be 2036); the collaborator and link-signer policies deny V2."""
+    import boto3
+    from botocore.config import Config
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (collaborator_policy,
+                                                                                     link_signer_policy)
+    _, admin = server.clients()
+    bucket, folder = writer["bucket"], "results/shared-%s/" % identity
+    key = folder + "report.txt"
+    writer["s3"].put_object(bucket, key, __import__("io").BytesIO(b"report\n"), 7)
+    expires = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = (collaborator_policy("read-only", bucket, folder.rstrip("/"), expires) if identity == "collaborator"
+                else link_signer_policy([bucket + "/" + folder]))
+    access, secret = "%s-%s" % (identity, secrets.token_hex(4)), "S1gner-" + secrets.token_hex(8)
+    admin.user_add(access, secret)
+    admin.policy_add("p-" + access, policy=document)
+    admin.attach_policy(["p-" + access], user=access)
+
+    def client(version):
+        return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=access, aws_secret_access_key=secret,
+                            region_name=REGION, verify=server.ca_path,
+                            config=Config(signature_version=version, s3={"addressing_style": "path"}))
+
+    v4 = client("s3v4").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                               ExpiresIn=7 * 24 * 3600)
+    assert _fetch(server, v4) == (200, b"report\n")
+    # Ten years: SigV2 carries an absolute Expires that the server does not cap.
+    v2 = client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                             ExpiresIn=10 * 365 * 24 * 3600)
+    assert "AWSAccessKeyId=" in v2 and "X-Amz-" not in v2
+    status, body = _fetch(server, v2)
+    assert status == 403 and b"AccessDenied" in body, (status, body[:300])
+    # A SigV2 header-signed request is refused the same way.
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as denied:
+        client("s3").get_object(Bucket=bucket, Key=key)
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
