@@ -166,6 +166,10 @@ def test_the_server_reports_its_patch_level(binaries):
     assert "RELEASE.2025-10-15T17-29-55Z.egid." in out
     patches = [line for line in out.splitlines() if line.startswith("Patches: ")]
     assert patches and "CVE-2026-41145" in patches[0], out
+    # The textfile collector reads the same output (s3share_minio_build_info).
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.metrics import minio_build
+    build = minio_build(out)
+    assert build["patch_level"].startswith("egid.") and "CVE-2026-41145" in build["advisories"], build
 
 
 # --------------------------------------------------------------------------- SigV2 (policy, no patch)
