@@ -89,7 +89,7 @@ def forged_query(access_key):
 
 def make_user(server, statements, tag="adv"):
     """A new internal user whose only policy is ``statements``; returns (access_key, secret_key)."""
-    _, admin = server.clients()
+    dummy, admin = server.clients()
     access_key = tag + secrets.token_hex(4)
     secret_key = secrets.token_urlsafe(24)
     admin.user_add(access_key, secret_key)
@@ -101,7 +101,7 @@ def make_user(server, statements, tag="adv"):
 
 def object_exists(server, bucket, key):
     from minio.error import S3Error
-    s3, _ = server.clients()
+    s3, dummy = server.clients()
     try:
         s3.stat_object(bucket, key)
         return True
@@ -112,7 +112,7 @@ def object_exists(server, bucket, key):
 
 
 def new_bucket(server, tag="adv"):
-    s3, _ = server.clients()
+    s3, dummy = server.clients()
     bucket = tag + "-" + secrets.token_hex(4)
     s3.make_bucket(bucket)
     return bucket

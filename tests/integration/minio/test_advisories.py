@@ -191,7 +191,7 @@ def test_sigv2_presigned_links_are_refused_sigv4_within_7_days_work(server, writ
     from botocore.config import Config
     from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (collaborator_policy,
                                                                                      link_signer_policy)
-    _, admin = server.clients()
+    dummy, admin = server.clients()
     bucket, folder = writer["bucket"], "results/shared-%s/" % identity
     key = folder + "report.txt"
     writer["s3"].put_object(bucket, key, __import__("io").BytesIO(b"report\n"), 7)

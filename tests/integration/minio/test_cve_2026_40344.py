@@ -67,8 +67,8 @@ def test_forged_unsigned_trailer_extract_is_refused(server, bucket, where):
 def test_signed_extract_still_works(server, bucket):
     """Control: the minio SDK's Snowball upload (signed headers) is extracted."""
     from minio.commonconfig import SnowballObject
-    s3, _ = server.clients()
-    names = ["signed/%s.txt" % secrets.token_hex(4) for _ in range(2)]
+    s3, dummy = server.clients()
+    names = ["signed/%s.txt" % secrets.token_hex(4) for dummy in range(2)]
     s3.upload_snowball_objects(bucket, [SnowballObject(n, data=io.BytesIO(n.encode()), length=len(n)) for n in names])
     for name in names:
         assert s3.get_object(bucket, name).read() == name.encode()
@@ -96,5 +96,5 @@ def test_signed_unsigned_trailer_extract_still_works(server, bucket):
     TrailerAuth(Credentials(server.access_key, server.secret_key), "s3", "us-east-1").add_auth(request)
     reply = send(server, "PUT", path, body, dict(request.headers.items()))
     assert reply.status == 200, (reply.status, reply.body[:300])
-    s3, _ = server.clients()
+    s3, dummy = server.clients()
     assert s3.get_object(bucket, member).read() == b"signed, unsigned payload with trailer"

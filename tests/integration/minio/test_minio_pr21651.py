@@ -29,7 +29,7 @@ from advisory_http import new_bucket, signed_headers
 @pytest.fixture(scope="module")
 def cond_object(server):
     import io
-    s3, _ = server.clients()
+    s3, dummy = server.clients()
     bucket = new_bucket(server, "once")
     key = "cond-%s.txt" % secrets.token_hex(4)
     s3.put_object(bucket, key, io.BytesIO(b"first version"), 13)
@@ -102,5 +102,5 @@ def test_failed_if_match_gets_one_answer(server, cond_object):
             # The connection still serves the next request with its own answer.
             sock.settimeout(30)
             sock.sendall(_raw(server, "GET", path))
-            status, body, _ = _read_response(sock, b"")
+            status, body, dummy = _read_response(sock, b"")
             assert (status, body) == (200, b"first version")

@@ -39,7 +39,7 @@ def _post(server, bucket, key, tagging_sent):
 
 
 def _tags(server, bucket, key):
-    s3, _ = server.clients()
+    s3, dummy = server.clients()
     tags = s3.get_object_tags(bucket, key)
     return dict(tags or {})
 
