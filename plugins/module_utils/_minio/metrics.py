@@ -264,6 +264,45 @@ def _try_append(path):
     return True
 
 
+_RELEASE_LINE = re.compile(r"\bversion (RELEASE\.[0-9TZ:-]+Z(?:\.[A-Za-z0-9]+\.[0-9]+)?)\s")
+_PATCHES_LINE = re.compile(r"^Patches: ([A-Za-z0-9]+\.[0-9]+)(?: \(([^)]*)\))?\s*$", re.M)
+
+
+def minio_build(version_output):
+    """Release, patch level and advisories from ``minio --version`` (the egid.s3share build adds a Patches line).
+
+    An upstream build has no Patches line: its level and advisories are empty.
+    """
+    release = _RELEASE_LINE.search(version_output or "")
+    if not release:
+        raise ValueError("no release tag in %r" % (version_output,))
+    patches = _PATCHES_LINE.search(version_output)
+    advisories = [a.strip() for a in (patches.group(2) or "").split(",") if a.strip()] if patches else []
+    return {"release": release.group(1), "patch_level": patches.group(1) if patches else "",
+            "advisories": advisories}
+
+
+def _minio_version(binary):
+    return subprocess.run([binary, "--version"], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=30, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"}).stdout
+
+
+def add_build_metrics(textfile, binary, reader=_minio_version):
+    """The installed MinIO's release and patch level (docs/security.md), from its --version."""
+    try:
+        build = minio_build(reader(binary))
+    except (OSError, ValueError, subprocess.SubprocessError):
+        textfile.add("s3share_minio_build_readable", "1 when minio --version could be read.", False, {"path": binary})
+        return
+    textfile.add("s3share_minio_build_readable", "1 when minio --version could be read.", True, {"path": binary})
+    textfile.add("s3share_minio_build_info",
+                 "The installed MinIO: release tag, patch level and the advisories its patches fix.", 1,
+                 {"path": binary, "release": build["release"], "patch_level": build["patch_level"],
+                  "advisories": ",".join(build["advisories"])})
+    textfile.add("s3share_minio_build_patched_advisories", "Number of advisories the installed MinIO's patches fix.",
+                 len(build["advisories"]), {"path": binary})
+
+
 def add_log_metrics(textfile, logs, check=appendable):
     """logs: [{"name": ..., "path": ..., "user": ...}]: can each writer append to its log?"""
     for log in logs:
@@ -306,6 +345,8 @@ def collect(settings, list_records, now=None):
     add_collaborator_metrics(textfile, records, now)
     add_certificate_metrics(textfile, settings.get("certificates", []))
     add_log_metrics(textfile, settings.get("logs", []))
+    if settings.get("minio_binary"):
+        add_build_metrics(textfile, settings["minio_binary"])
     textfile.add("s3share_textfile_collector_last_run_timestamp_seconds",
                  "Time the s3share textfile collector last ran.", now)
     return textfile.render()

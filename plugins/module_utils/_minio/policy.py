@@ -6,6 +6,7 @@
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
+import copy
 import json
 import re
 
@@ -130,6 +131,11 @@ _VERSION_ACTIONS = [
     "s3:PutObjectVersionTagging", "s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging",
     "s3:ListBucketVersions", "s3:GetObjectVersionForReplication",
 ]
+# Signature V2 (s3:signatureversion "AWS"): a SigV2 presigned URL has no
+# 7-day limit (MinIO serves one until its Expires, e.g. 2036), and V2 signs
+# with SHA-1. Every collection client signs V4, so V2 is denied outright.
+_DENY_SIGV2 = {"Effect": "Deny", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"],
+               "Condition": {"StringEquals": {"s3:signatureversion": ["AWS"]}}}
 _EXPIRY_CONDITION = "DateLessThan"
 _EXPIRY_KEY = "aws:CurrentTime"
 
@@ -157,6 +163,7 @@ def collaborator_policy(access, bucket, prefix, expires_at):
         {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::*"],
          "Condition": {"StringLike": {"s3:versionid": ["?*"]}, "StringNotEquals": {"s3:versionid": ["null"]}}},
         {"Effect": "Deny", "Action": list(_VERSION_ACTIONS), "Resource": ["arn:aws:s3:::*"]},
+        copy.deepcopy(_DENY_SIGV2),
     ])
     return document
 
@@ -299,4 +306,5 @@ def link_signer_policy(paths):
          "Condition": {"StringEquals": {"aws:principaltype": ["AssumedRole"]}}},
         {"Effect": "Deny", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
          "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+        copy.deepcopy(_DENY_SIGV2),
     ]}

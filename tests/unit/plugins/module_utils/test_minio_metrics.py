@@ -202,3 +202,44 @@ def test_filters_wrap_the_errors_for_ansible():
         filters["access_audit_webhook_env"](9099, "short")
     with pytest.raises(AnsibleFilterError):
         filters["env_mismatches"]("not a dict", env)
+
+
+# --- the installed build (docs/security.md) -------------------------------------
+
+PATCHED_VERSION = """minio version RELEASE.2025-10-15T17-29-55Z.egid.1 (commit-id=9e49d5e7a648f00e26f2246f4dc28e6b07f8c84a)
+Patches: egid.1 (CVE-2026-41145, CVE-2026-40344, minio-pr21651)
+Runtime: go1.26.8 linux/amd64
+License: GNU AGPLv3 - https://www.gnu.org/licenses/agpl-3.0.html
+Copyright: 2015-2025 MinIO, Inc.
+"""
+UPSTREAM_VERSION = """minio version RELEASE.2025-04-22T22-12-26Z (commit-id=0d7408fc9969caf07de6a8c3a84f9fbb10a6739e)
+Runtime: go1.24.2 linux/amd64
+"""
+
+
+def test_minio_build_reads_the_release_and_the_patch_level():
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.metrics import minio_build
+    assert minio_build(PATCHED_VERSION) == {"release": "RELEASE.2025-10-15T17-29-55Z.egid.1", "patch_level": "egid.1",
+                                            "advisories": ["CVE-2026-41145", "CVE-2026-40344", "minio-pr21651"]}
+    assert minio_build(UPSTREAM_VERSION) == {"release": "RELEASE.2025-04-22T22-12-26Z", "patch_level": "",
+                                             "advisories": []}
+    with pytest.raises(ValueError):
+        minio_build("minio version DEVELOPMENT.GOGET (commit-id=DEVELOPMENT.GOGET)\n")
+
+
+def test_build_metrics_name_the_patch_level_or_say_unreadable():
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.metrics import Textfile, add_build_metrics
+    textfile = Textfile()
+    add_build_metrics(textfile, "/usr/local/bin/minio", reader=lambda path: PATCHED_VERSION)
+    text = textfile.render()
+    assert ('s3share_minio_build_info{advisories="CVE-2026-41145,CVE-2026-40344,minio-pr21651",'
+            'patch_level="egid.1",path="/usr/local/bin/minio",release="RELEASE.2025-10-15T17-29-55Z.egid.1"} 1') in text
+    assert 's3share_minio_build_patched_advisories{path="/usr/local/bin/minio"} 3' in text
+    assert 's3share_minio_build_readable{path="/usr/local/bin/minio"} 1' in text
+
+    def missing(path):
+        raise FileNotFoundError(path)
+    textfile = Textfile()
+    add_build_metrics(textfile, "/nowhere/minio", reader=missing)
+    text = textfile.render()
+    assert 's3share_minio_build_readable{path="/nowhere/minio"} 0' in text and "s3share_minio_build_info" not in text

@@ -149,3 +149,12 @@ def test_link_signer_policy_reads_the_folders_only():
     for bad in (["ligan/"], ["ligan"], ["Bad/results/"], ["ligan/../x/"], []):
         with pytest.raises(PolicyError):
             link_signer_policy(bad)
+
+
+def test_collaborator_and_link_signer_policies_deny_signature_v2():
+    """A SigV2 presigned link escapes the 7-day limit: both policies deny s3:signatureversion AWS."""
+    for doc in (collaborator_policy("read-only", "ligan", "results/p", "2026-12-23T08:00:00Z"),
+                link_signer_policy(["ligan/results/p/"])):
+        v2 = [s for s in doc["Statement"] if s["Effect"] == "Deny"
+              and s.get("Condition") == {"StringEquals": {"s3:signatureversion": ["AWS"]}}]
+        assert len(v2) == 1 and v2[0]["Action"] == ["s3:*"] and v2[0]["Resource"] == ["arn:aws:s3:::*"]

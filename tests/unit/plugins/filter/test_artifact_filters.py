@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, EGID / UMR 8199 IT team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The filters that decide which patches the minio_artifacts role applies, and the pinned series itself."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.egid.s3share.plugins.filter.artifacts import (FilterModule, artifact_patch_problems,
+                                                                       artifact_patch_set)
+
+ROLE = Path(__file__).resolve().parents[4] / "roles" / "minio_artifacts"
+RELEASE = "RELEASE.2025-10-15T17-29-55Z"
+A = "a" * 64
+B = "b" * 64
+
+
+def _series(*items, level="egid.1"):
+    return {RELEASE: {"level": level, "series": [dict(zip(("file", "sha256", "advisory"), item)) for item in items]}}
+
+
+def test_a_release_without_patches_is_built_as_tagged():
+    # The adopt scenario builds the lab's old release through the same role: the series is not for it.
+    old = "RELEASE.2025-04-22T22-12-26Z"
+    for patches, release in (({}, RELEASE), ({RELEASE: {"level": "egid.1", "series": []}}, RELEASE),
+                             (_series(("x.patch", A, "CVE-1")), old)):
+        assert artifact_patch_set(patches, release, "/p") == {"level": "", "patches": [], "key": "",
+                                                              "release_tag": release, "summary": ""}
+
+
+def test_the_level_and_advisories_name_the_build():
+    plan = artifact_patch_set(_series(("0001-v.patch", A, ""), ("0002-fix.patch", B, "CVE-2026-41145"),
+                                      ("0003-more.patch", A.upper(), "CVE-2026-41145")), RELEASE, "/p/minio")
+    assert plan["release_tag"] == RELEASE + ".egid.1"
+    assert plan["summary"] == "egid.1 (CVE-2026-41145)"
+    assert [p["path"] for p in plan["patches"]] == ["/p/minio/0001-v.patch", "/p/minio/0002-fix.patch",
+                                                    "/p/minio/0003-more.patch"]
+    assert plan["patches"][2]["sha256"] == A  # compared with stat's lower-case checksum
+    assert plan["key"].startswith("egid.1-") and len(plan["key"]) == len("egid.1-") + 12
+
+
+def test_any_change_of_the_set_changes_the_key():
+    base = artifact_patch_set(_series(("1.patch", A, "X"), ("2.patch", B, "Y")), RELEASE, "/p")["key"]
+    changed = [
+        _series(("1.patch", A, "X"), ("2.patch", A, "Y")),                 # content
+        _series(("2.patch", B, "Y"), ("1.patch", A, "X")),                 # order
+        _series(("1.patch", A, "X")),                                      # one fewer
+        _series(("1.patch", A, "X"), ("2.patch", B, "Z")),                 # advisory id (printed by --version)
+        _series(("1.patch", A, "X"), ("2.patch", B, "Y"), level="egid.2"),  # level
+    ]
+    keys = {artifact_patch_set(p, RELEASE, "/p")["key"] for p in changed}
+    assert base not in keys and len(keys) == len(changed)
+    # The same set gives the same key: a warm run finds the cached binary.
+    assert artifact_patch_set(_series(("1.patch", A, "X"), ("2.patch", B, "Y")), RELEASE, "/elsewhere")["key"] == base
+
+
+@pytest.mark.parametrize("patches", [
+    _series(("1.patch", "abc", "X")),
+    _series(("../1.patch", A, "X")),
+    _series(("1.diff", A, "X")),
+    _series(("1.patch", A, "X"), ("1.patch", B, "Y")),
+    _series(("1.patch", A, "X Y")),
+    _series(("1.patch", A, "X,Y")),
+    _series(("1.patch", A, "X"), level="egid.1.2"),
+    _series(("1.patch", A, "X"), level="egid"),
+    {RELEASE: {"level": "egid.1", "series": ["1.patch"]}},
+    [],
+])
+def test_a_bad_patch_set_is_refused(patches):
+    with pytest.raises(AnsibleFilterError):
+        artifact_patch_set(patches, RELEASE, "/p")
+
+
+def test_problems_name_each_missing_or_changed_patch():
+    results = [{"item": {"file": "1.patch", "path": "/p/1.patch", "sha256": A}, "stat": {"exists": True, "checksum": A}},
+               {"item": {"file": "2.patch", "path": "/p/2.patch", "sha256": A}, "stat": {"exists": True, "checksum": B}},
+               {"item": {"file": "3.patch", "path": "/p/3.patch", "sha256": A}, "stat": {"exists": False}}]
+    assert artifact_patch_problems(results) == ["2.patch has sha256 %s, pinned %s" % (B, A), "/p/3.patch is missing"]
+    assert artifact_patch_problems(results[:1]) == [] and artifact_patch_problems([]) == []
+
+
+def test_the_pinned_series_matches_the_files():
+    """Editing a patch without pinning it again fails here, before a build would."""
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    pinned = defaults["minio_artifacts_minio_patches"]
+    assert defaults["minio_artifacts_minio_release"] in pinned
+    files = set()
+    for release in pinned:
+        plan = artifact_patch_set(pinned, release, str(ROLE / "files" / "patches" / "minio"))
+        for patch in plan["patches"]:
+            assert hashlib.sha256(Path(patch["path"]).read_bytes()).hexdigest() == patch["sha256"], patch["file"]
+            text = Path(patch["path"]).read_text()
+            header = text.split("\n---\n", 1)[0]
+            for field in ("Description:", "Origin:", "Author:", "Last-Update:"):
+                assert field in header, "%s has no DEP-3 %s" % (patch["file"], field)
+            assert patch["advisory"] == "" or "Bug:" in header, patch["file"]
+            files.add(patch["file"])
+    # No patch file lies around unpinned.
+    assert files == {p.name for p in (ROLE / "files" / "patches" / "minio").glob("*.patch")}
+
+
+def test_the_filters_are_registered():
+    assert set(FilterModule().filters()) == {"artifact_patch_set", "artifact_patch_problems"}
