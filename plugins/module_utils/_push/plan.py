@@ -29,12 +29,12 @@ def part_size(size, min_part=MIN_PART):
     if size <= min_part:
         return min_part
     wanted = -(-size // TARGET_PARTS)
-    chosen = max(min_part, -(-wanted // MiB) * MiB)
-    # Round up to a power of two of MiB: the same file size always gets the same, readable, part size.
-    power = MiB
-    while power < chosen:
-        power *= 2
-    chosen = max(min_part, power)
+    chosen = min_part
+    if wanted > min_part:
+        # A power of two of MiB: the same file size always gets the same, readable, part size.
+        chosen = MiB
+        while chosen < wanted:
+            chosen *= 2
     if chosen > MAX_PART or -(-size // chosen) > MAX_PARTS:
         raise PlanError("a file of %d bytes does not fit in %d parts of at most 5 GiB" % (size, MAX_PARTS))
     return chosen

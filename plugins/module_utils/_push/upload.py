@@ -66,7 +66,7 @@ def _readinto(handle, view):
 
 
 class Pusher:
-    def __init__(self, client, bucket, prefix, state, counters, concurrency=4, memory=128 * plan.MiB,
+    def __init__(self, client, bucket, prefix, state, counters, concurrency=4, memory=64 * plan.MiB,
                  min_part=plan.MIN_PART, fresh=False, retry_changed=1, part_hook=None, started_iso=""):
         self.client = client
         self.bucket = bucket
