@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -324,3 +325,36 @@ def test_a_retried_complete_answering_no_such_upload_is_checked_with_head(bed, t
         pusher.close()
         state.close()
         client.close()
+
+
+def _snakemake():
+    given = os.environ.get("SNAKEMAKE") or str(Path.home() / ".cache" / "egid-s3share" / "snakemake-venv" / "bin"
+                                               / "snakemake")
+    if not os.access(given, os.X_OK):
+        pytest.skip("snakemake is not installed (pip install snakemake into a venv; SNAKEMAKE=its bin/snakemake)")
+    return given
+
+
+def test_a_snakemake_pipeline_publishes_its_results_in_its_last_rule(bed, tmp_path):
+    snakemake = _snakemake()
+    example = REPO / "docs" / "examples" / "snakemake"
+    (tmp_path / "data").mkdir()
+    for sample in ("S1", "S2"):
+        (tmp_path / "data" / (sample + ".fastq")).write_text(
+            "".join("@r%d\nACGTACGT%s\n+\nIIIIIIII\n" % (i, "A" * i) for i in range(5)))
+    push = "%s --mc-config-dir %s --state-dir %s" % (bed["launcher"], bed["mc_dir"], bed["work"] / "state")
+    argv = [snakemake, "--snakefile", str(example / "Snakefile"), "--configfile", str(example / "config.yaml"),
+            "--directory", str(tmp_path), "--cores", "1",
+            "--config", "target=nectar/%s/results/snake" % bed["bucket"], "push_command=%s" % push]
+    env = dict(os.environ, HOME=str(bed["work"]))
+    first = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    pushed = json.loads((tmp_path / "pushed.json").read_text())
+    assert pushed["exit_code"] == 0 and pushed["sent_files"] == 3 and pushed["manifest"] == "results/snake/SHA256SUMS"
+    keys = _download_and_check(bed, "results/snake", tmp_path / "download")
+    assert sorted(keys) == ["results/snake/S1/counts.tsv", "results/snake/S2/counts.tsv", "results/snake/SHA256SUMS",
+                            "results/snake/summary.tsv"]
+    assert (tmp_path / "download" / "summary.tsv").read_text().startswith("S1\t5\t")
+    # Up to date: Snakemake runs nothing, so nothing is pushed again.
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr, again.stderr[-2000:]
