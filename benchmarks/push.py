@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,12 @@ class Clients:
                                     "secret_access_key = %s\n" % (server.endpoint, server.access_key,
                                                                   server.secret_key))
 
+    def env_for(self, client):
+        if client == "rclone":
+            # rclone 1.60 refuses AWS_CA_BUNDLE next to its own --ca-cert.
+            return {k: v for k, v in self.env.items() if k != "AWS_CA_BUNDLE"}
+        return self.env
+
     def available(self, mc_bin):
         self.mc_bin = mc_bin
         found = {"s3share-push": True, "mc mirror": bool(mc_bin) and os.access(mc_bin, os.X_OK),
@@ -122,7 +129,12 @@ class Clients:
         raise ValueError(client)
 
 
+def _stop(signum, frame):  # pylint: disable=unused-argument
+    raise KeyboardInterrupt
+
+
 def main():
+    signal.signal(signal.SIGTERM, _stop)  # the server and the folders are removed on the way out
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--big-mib", type=int, default=512)
     parser.add_argument("--big-count", type=int, default=2)
@@ -135,7 +147,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="s3share-bench-push-"))
     try:
         with TlsMinio(minio_bin, mc_bin) as server:
-            s3 = server.clients()[0]
+            s3 = server.clients().s3
             s3.make_bucket(BUCKET)
             clients = Clients(server, work)
             found = clients.available(mc_bin)
@@ -149,7 +161,8 @@ def main():
                         if not present:
                             continue
                         prefix = "%s-%s-%d" % (client.split()[0], name, round_)
-                        seconds, rss, code, tail = run_measured(clients.argv(client, folder, prefix), clients.env)
+                        seconds, rss, code, tail = run_measured(clients.argv(client, folder, prefix),
+                                                                clients.env_for(client))
                         if code != 0:
                             print("%s on %s failed (%d): %s" % (client, name, code, tail), file=sys.stderr)
                             continue
