@@ -9,7 +9,7 @@ Clients: s3share-push (this collection), mc mirror (the pinned build), rclone
 toolchain, cached under ~/.cache/egid-s3share/s5cmd-v2.3.0). A client that is
 not there is reported as missing, not guessed. Each client sends each folder
 to its own empty prefix, in turn, with the folder in the page cache; its wall
-time and its peak RSS (wait4) are measured. s3share-push also computes the
+time and its peak RSS (GNU time) are measured. s3share-push also computes the
 whole-file SHA-256 and sends every part with x-amz-checksum-sha256, which the
 server verifies: its figures include that work.
 
@@ -60,17 +60,21 @@ def folder_bytes(path):
 
 
 def run_measured(argv, env):
-    """(seconds, peak RSS in MB, return code, stderr tail) of one client run."""
-    began = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
-        dummy, status, usage = os.wait4(proc.pid, 0)
+    """(seconds, peak RSS in MB, return code, stderr tail) of one client run.
+
+    The peak RSS is GNU time's (%M): the rusage of a child forked from this Python would start at this process's
+    own size, before the exec.
+    """
+    with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.monotonic()
+        code = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + argv, env=env, stdout=out, stderr=err,
+                              check=False).returncode
         seconds = time.monotonic() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         out.seek(0)
         tail = (err.read()[-600:] + out.read()[-300:]).decode("utf-8", "replace")
-    return seconds, usage.ru_maxrss / 1024.0, proc.returncode, tail
+        peak = int(open(rss.name, encoding="ascii").read().split()[-1]) / 1024.0
+    return seconds, peak, code, tail
 
 
 class Clients:
@@ -170,8 +174,8 @@ def main():
                         if best is None or seconds < best["seconds"]:
                             results[(client, name)] = {"seconds": seconds, "rss_mb": rss,
                                                        "mb_s": size / seconds / 1e6}
-            lines = ["s3share-push benchmark, one MinIO over TLS on loopback, %d cores, %s"
-                     % (os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+            lines = ["s3share-push benchmark, one MinIO over TLS on loopback, %d cores, %s, load average %.1f"
+                     % (os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]),
                      "folders: big = %d x %d MiB, small = %d x %d KiB; best of %d round(s), clients interleaved"
                      % (args.big_count, args.big_mib, args.small_count, args.small_kib, args.rounds),
                      "missing: %s" % (", ".join(c for c, p in found.items() if not p) or "none"), "",

@@ -66,7 +66,7 @@ def _mc_cas(config_dir):
 
 def split_target(target):
     """'bucket/prefix' -> (bucket, prefix ending in '/' or '')."""
-    bucket, _, prefix = target.strip("/").partition("/")
+    bucket, dummy, prefix = target.strip("/").partition("/")
     if not _BUCKET.fullmatch(bucket):
         raise CredentialsError("%r is not a bucket name" % bucket)
     prefix = prefix.strip("/")

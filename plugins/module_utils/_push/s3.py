@@ -32,8 +32,8 @@ class S3Error(Exception):
     """An answer of the server (code, message, HTTP status) or a transport failure (code 'Unreachable')."""
 
     def __init__(self, action, code, message, status=0, request_id=""):
-        Exception.__init__(self, "Failed to %s: %s (%s%s)" % (action, message or code, code,
-                                                               ", HTTP %d" % status if status else ""))
+        detail = ", HTTP %d" % status if status else ""
+        Exception.__init__(self, "Failed to %s: %s (%s%s)" % (action, message or code, code, detail))
         self.action = action
         self.code = code
         self.message = message

@@ -111,11 +111,11 @@ def test_the_account_comes_from_an_mc_alias_or_the_aws_variables(tmp_path):
     assert "s3cr3t" not in repr(account)
     env = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "https://s3.lab:9000"}
     account, bucket, prefix = credentials.resolve("ligan/results/x/", config_dir=str(mc_dir), environ=env)
-    assert (account.endpoint, bucket, prefix, account.source) == ("https://s3.lab:9000", "ligan", "results/x/",
-                                                                   "AWS_* variables")
+    wanted = ("https://s3.lab:9000", "ligan", "results/x/", "AWS_* variables")
+    assert (account.endpoint, bucket, prefix, account.source) == wanted
     with pytest.raises(credentials.CredentialsError, match="AWS_ENDPOINT_URL"):
-        credentials.resolve("ligan/results", config_dir=str(mc_dir), environ={"AWS_ACCESS_KEY_ID": "k",
-                                                                               "AWS_SECRET_ACCESS_KEY": "s"})
+        credentials.resolve("ligan/results", config_dir=str(mc_dir),
+                            environ={"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
     with pytest.raises(credentials.CredentialsError, match="bucket"):
         credentials.resolve("nectar/Not_A_Bucket/x", config_dir=str(mc_dir), environ={})
     with pytest.raises(credentials.CredentialsError, match=r"\.\."):
