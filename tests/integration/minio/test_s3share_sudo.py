@@ -232,8 +232,8 @@ def box(binaries, pki, tmp_path_factory):
     host = str(REPO / "scripts" / "testbed" / "host.sh")
     work = tmp_path_factory.mktemp("s3share-sudo")
     wheels = work / "wheels"
-    subprocess.run([str(VENV_BIN / "pip"), "download", "-q", "-d", str(wheels), "minio>=7.2.15,<8.0"],
-                   check=True, capture_output=True)
+    subprocess.run([str(VENV_BIN / "pip"), "download", "-q", "-d", str(wheels), "minio>=7.2.15,<8.0",
+                    "tqdm>=4.64,<5.0"], check=True, capture_output=True)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "s3share-test", "-f", str(work / "id")],
                    check=True, capture_output=True)
     name = "s3share-sudo-" + secrets.token_hex(3)
@@ -293,7 +293,11 @@ def box(binaries, pki, tmp_path_factory):
                      "minio_admin_pip_wheelhouse": str(wheels),
                      "minio_admin_delegations": [{"group": "bioinfo-ligan", "buckets": ["ligan"]}],
                      "minio_admin_links_secret_key": LINKS_SECRET,
-                     "minio_admin_public_endpoint": ENDPOINT}}]}]
+                     "minio_admin_public_endpoint": ENDPOINT}}],
+                 # s3share-push for the bioinformaticians, as the mc_client role installs it.
+                 "tasks": [{"name": "Install s3share-push", "ansible.builtin.include_role": {
+                     "name": "egid.s3share.mc_client", "tasks_from": "push"},
+                     "vars": {"mc_client_push_pip_wheelhouse": str(wheels)}}]}]
         (work / "role.yml").write_text(yaml.safe_dump(play, sort_keys=False))
         admin_home = work / "admin-home"
         admin_home.mkdir()
@@ -350,6 +354,11 @@ def smtp():
 # =========================================================================== tests
 def test_share_results_as_the_bioinformatician_without_root_credentials(box, smtp, tmp_path):
     deliveries = tmp_path / "deliveries"
+    # The lab's SMS command: a real script that records its arguments and what it read on stdin.
+    sms = tmp_path / "lab-sms"
+    sms.write_text("#!/bin/sh\nprintf '%%s\\n' \"$0\" \"$@\" > %s/sms.argv\ncat > %s/sms.stdin\n"
+                   % (tmp_path, tmp_path))
+    sms.chmod(0o755)
     inventory = {"all": {"children": {
         "minio_servers": {"hosts": {"nectar": {
             "ansible_connection": "ssh", "ansible_host": box["ip"], "ansible_user": "sgressier",
@@ -359,7 +368,8 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     extra = {"share_source": SOURCE, "share_project": "chu-liege", "share_bucket": "ligan",
              "share_collaborator": "chu-liege", "share_recipient": "dr.x@chu-liege.example",
              "share_smtp_host": "127.0.0.1", "share_smtp_port": smtp.port, "share_smtp_secure": "never",
-             "share_mc_alias": "bioinfo", "share_delivery_dir": str(deliveries)}
+             "share_mc_alias": "bioinfo", "share_delivery_dir": str(deliveries),
+             "share_sms_command": str(sms), "share_phone": "+32 470 00 00 00"}
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "extra.json").write_text(json.dumps(extra))
     home = tmp_path / "home"
@@ -386,7 +396,7 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     for path, content in FILES.items():
         assert root_mc(box, "cat", "root/ligan/results/chu-liege/" + path).stdout == content
     versions = [o for o in snapshot(box)["objects"]["ligan"] if o[0].startswith("results/chu-liege/")]
-    assert sorted(o[0] for o in versions) == sorted("results/chu-liege/" + p for p in FILES)
+    assert sorted(o[0] for o in versions) == sorted("results/chu-liege/" + p for p in list(FILES) + ["SHA256SUMS"])
     assert all(o[1] in ("", "null") for o in versions), versions
 
     # The account was created through sudo by sgressier: audited with his name, by the server's command.
@@ -406,17 +416,29 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     commands = re.findall(r"^sgressier : .*COMMAND=(.*)$", sudo_log, re.M)
     assert commands and all(c.startswith(S3SHARE + " --json ") for c in commands), sudo_log[-2000:]
 
-    # The login by e-mail: the access key, never the secret; the secret left for the SMS, 0600.
+    # The login by e-mail: the access key, never the secret; what to fetch and how to check it.
     assert len(smtp.messages) == 1
     message = smtp.messages[0]
     body = _text(message)
     assert message["To"] == "dr.x@chu-liege.example" and "[chu-liege]" in message["Subject"]
     assert "Access key: %s" % access_key in body and ENDPOINT in body
-    secret_file = deliveries / "chu-liege.secret"
-    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
-    secret = secret_file.read_text().strip()
+    assert "Folder:     ligan/results/chu-liege/" in body and "Contents:   2 files" in body, body
+    assert "(30 days from now)" in body and "sha256sum -c SHA256SUMS" in body, body
+    assert "mc mirror egid/ligan/results/chu-liege/" in body and "rclone copy egid:ligan/results/chu-liege/" in body
+    assert "https://127.0.0.1:9001" in body, body
+    # The secret went to the lab's SMS command on its standard input, never in its arguments nor in a file.
+    assert not (deliveries / "chu-liege.secret").exists()
+    phone, text = (tmp_path / "sms.stdin").read_text().split("\n", 1)
+    assert phone == "+32 470 00 00 00" and access_key in text
+    secret = text.rsplit(": ", 1)[1].strip()
+    assert (tmp_path / "sms.argv").read_text().split("\n")[:-1] == [str(sms)]
     assert len(secret) >= 20 and secret not in body and secret not in message.as_string()
     assert secret not in json.dumps(doc) and secret not in raw
+
+    # The manifest s3share-push wrote into the folder is what sha256sum -c reads.
+    manifest = root_mc(box, "cat", "root/ligan/results/chu-liege/SHA256SUMS").stdout
+    assert sorted(manifest.splitlines()) == sorted("%s  %s" % (__import__("hashlib").sha256(c.encode()).hexdigest(),
+                                                               p) for p, c in FILES.items())
 
     # The collaborator reads the folder (mc inside nectar: the certificate is for 127.0.0.1), and nothing else.
     _exec(box, "sh", "-ec", "mkdir -p /root/collab-mc/certs/CAs && cp %s /root/collab-mc/certs/CAs/ca.crt"
@@ -425,7 +447,7 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     _exec(box, *collab_mc, "alias", "set", "collab", ENDPOINT, access_key, secret)
     listed = [json.loads(line)["key"] for line in
               _exec(box, *collab_mc, "ls", "--recursive", "collab/ligan/results/chu-liege/").stdout.splitlines()]
-    assert sorted(listed) == sorted(FILES)
+    assert sorted(listed) == sorted(list(FILES) + ["SHA256SUMS"])
     for path, content in FILES.items():
         assert _exec(box, *collab_mc, "cat", "collab/ligan/results/chu-liege/" + path).stdout == content
     assert _exec(box, *collab_mc, "cat", "collab/impact-pm/results/secret/plan.txt", check=False).returncode != 0
@@ -438,7 +460,7 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     assert all(s["failures"] == 0 for s in again["stats"].values()), _failed_tasks(again)
     assert all(s["changed"] == 0 for s in again["stats"].values()), _changed_tasks(again)
     assert len(smtp.messages) == 1
-    assert secret_file.read_text().strip() == secret
+    assert (tmp_path / "sms.stdin").read_text().endswith(secret + "\n")
     lines = audit_lines(box)[1]
     assert [(line["action"], line["result"]) for line in lines if line["target"] == "collaborator:chu-liege"][2:] \
         == [("set_collaborator", "checked"), ("set_collaborator", "ok")], lines[-4:]
