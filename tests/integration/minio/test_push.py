@@ -10,6 +10,7 @@ with boto3, an independent client, and checked with the real sha256sum -c.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -327,12 +328,24 @@ def test_a_retried_complete_answering_no_such_upload_is_checked_with_head(bed, t
         client.close()
 
 
+SNAKEMAKE_REQUIREMENT = "snakemake>=9.0,<10.0"
+
+
 def _snakemake():
-    given = os.environ.get("SNAKEMAKE") or str(Path.home() / ".cache" / "egid-s3share" / "snakemake-venv" / "bin"
-                                               / "snakemake")
-    if not os.access(given, os.X_OK):
-        pytest.skip("snakemake is not installed (pip install snakemake into a venv; SNAKEMAKE=its bin/snakemake)")
-    return given
+    """Snakemake from PyPI in its own cached venv (keyed by its requirement), installed on first use: never skipped."""
+    given = os.environ.get("SNAKEMAKE")
+    if given:
+        assert os.access(given, os.X_OK), "SNAKEMAKE=%s is not an executable" % given
+        return given
+    cache = Path(os.environ.get("EGID_S3SHARE_CACHE")
+                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "egid-s3share")
+    key = hashlib.sha256(SNAKEMAKE_REQUIREMENT.encode()).hexdigest()[:8]
+    venv = cache / ("snakemake-venv-" + key)
+    snakemake = venv / "bin" / "snakemake"
+    if not snakemake.exists():
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", SNAKEMAKE_REQUIREMENT], check=True)
+    return str(snakemake)
 
 
 def test_a_snakemake_pipeline_publishes_its_results_in_its_last_rule(bed, tmp_path):
