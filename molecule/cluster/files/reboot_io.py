@@ -1,7 +1,6 @@
 """Writes through the load balancer with boto3 (from the controller, as a client of the service name
 would) while nodes are down or booting, with the root keys from the environment.
   reboot_io.py put BUCKET PREFIX N     N objects PREFIX/1.bin..N.bin; prints {"key": "sha256", ...}
-  reboot_io.py refused BUCKET KEY      one put, which must be refused; prints MinIO's error code
   reboot_io.py wait BUCKET KEY LIMIT   a put every second until one succeeds or LIMIT seconds have
                                        passed; prints {"seconds": s, "attempts": n, "ok": bool}"""
 
@@ -42,13 +41,6 @@ if action == "put":
         reaching(s3.put_object, Bucket=bucket, Key=key, Body=body)
         written[key] = hashlib.sha256(body).hexdigest()
     print(json.dumps(written))
-elif action == "refused":
-    try:
-        reaching(s3.put_object, Bucket=bucket, Key=sys.argv[3], Body=b"refused")
-    except ClientError as error:
-        print(error.response["Error"]["Code"])
-        sys.exit(0)
-    sys.exit("the put was accepted")
 elif action == "wait":
     began, attempts, ok = time.monotonic(), 0, False
     while not ok and time.monotonic() - began < float(sys.argv[4]):
