@@ -4,6 +4,9 @@
 # comes from debootstrap and is turned into an image with `docker import`.
 # The tag is a hash of the recipe, so changing the package list rebuilds it.
 # Run containers with --stop-signal SIGRTMIN+3 so that systemd shuts down.
+# The files under image/ (the test bed's stand-ins for udev and for the fstab
+# generator's device entries, so that a container boots as a VM does) are a
+# layer on top: changing them rebuilds that layer only, not the debootstrap.
 # Prints the image reference on stdout.
 . "$(dirname "$0")/../lib.sh"
 
@@ -16,7 +19,11 @@ PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,python3-venv,sudo,ca-cert
 # Bump RECIPE when the trimming below changes; the tag follows the recipe.
 RECIPE=1
 key=$(echo "$SUITE $PACKAGES $RECIPE" | sha256sum | cut -c1-12)
-IMAGE="egid-s3share/debian12-systemd:$key"
+BASE="egid-s3share/debian12-rootfs:$key"
+files="$(cd "$(dirname "$0")" && pwd)/image"
+layer=$( { echo "$key"; cd "$files" && find . -type f | LC_ALL=C sort | while IFS= read -r f; do
+           printf '%s %s\n' "$(stat -c %a "$f")" "$(sha256sum "$f")"; done; } | sha256sum | cut -c1-12)
+IMAGE="egid-s3share/debian12-systemd:$layer"
 
 "$(dirname "$0")/docker-engine.sh"
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
@@ -46,7 +53,17 @@ if [ ! -s "$tarball" ]; then
   mkdir -p "$(dirname "$tarball")"
   as_root tar -C "$rootfs" --numeric-owner -cf "$tarball.tmp" .
   mv "$tarball.tmp" "$tarball"
+  as_root rm -rf "$rootfs"; trap - EXIT
 fi
-log "importing $IMAGE"
-docker import --change 'CMD ["/lib/systemd/systemd"]' --change 'ENV container=docker' "$tarball" "$IMAGE" >/dev/null
+if ! docker image inspect "$BASE" >/dev/null 2>&1; then
+  log "importing $BASE"
+  docker import --change 'CMD ["/lib/systemd/systemd"]' --change 'ENV container=docker' "$tarball" "$BASE" >/dev/null
+fi
+log "adding the test bed's boot files to $IMAGE"
+cid=$(docker create "$BASE" /bin/sh -ec 'mkdir -p /etc/systemd/system/sysinit.target.wants
+  ln -sf ../egid-testbed-disk-links.service /etc/systemd/system/sysinit.target.wants/')
+trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+docker cp "$files/." "$cid:/"
+docker start -a "$cid" >/dev/null
+docker commit --change 'CMD ["/lib/systemd/systemd"]' --change 'ENV container=docker' "$cid" "$IMAGE" >/dev/null
 echo "$IMAGE"

@@ -4,6 +4,9 @@
 #   loop-disks.sh create NAME   attach (or reuse) NAME's disks, print "role=/dev/loopN" lines
 #   loop-disks.sh destroy NAME  detach them and remove the backing files
 #   loop-disks.sh wipe NAME ROLE  zero the first MiBs of one disk (a blank disk again)
+#   loop-disks.sh unplug NAME ROLE  hide one disk's filesystem (its first sector saved aside and zeroed):
+#                                 blkid finds nothing, as if the disk were gone; run with NAME stopped
+#   loop-disks.sh replug NAME ROLE  put that sector back (the same filesystem, UUID and data)
 # Backing files live in $EGID_CACHE/disks and take almost no space until written.
 # EGID_DISK_LAYOUT="data1=4G data2=4G" gives another layout (roles and sizes;
 # "none" for no disk), as the cluster scenario's nodes have; create records it
@@ -54,7 +57,7 @@ destroy() {
       as_root losetup -d "$dev" 2>/dev/null || true
       tries=$((tries + 1)); sleep 0.5
     done
-    rm -f "$file"
+    rm -f "$file" "$file.sector0"
   done
   rm -f "$dir/$1.layout"
 }
@@ -66,9 +69,27 @@ wipe() {
   as_root dd if=/dev/zero of="$dev" bs=1M count=16 conv=fsync status=none
 }
 
+# Through the device, with direct I/O, so that its page cache holds no stale copy.
+unplug() {
+  local file="$dir/$1-$2.img" dev
+  dev=$(attached "$file"); [ -n "$dev" ] || die "$1-$2 is not attached"
+  [ -s "$file.sector0" ] || as_root dd if="$dev" of="$file.sector0" bs=512 count=1 iflag=direct status=none
+  as_root dd if=/dev/zero of="$dev" bs=512 count=1 oflag=direct conv=fsync status=none
+  as_root blockdev --flushbufs "$dev"
+}
+
+replug() {
+  local file="$dir/$1-$2.img" dev
+  dev=$(attached "$file"); [ -n "$dev" ] || die "$1-$2 is not attached"
+  [ -s "$file.sector0" ] || die "$1-$2 was not unplugged"
+  as_root dd if="$file.sector0" of="$dev" bs=512 count=1 oflag=direct conv=fsync status=none
+  as_root blockdev --flushbufs "$dev"
+  rm -f "$file.sector0"
+}
+
 case "${1:-}" in
   create) [ -n "${2:-}" ] || die "usage: $0 create NAME"; create "$2" ;;
   destroy) [ -n "${2:-}" ] || die "usage: $0 destroy NAME"; destroy "$2" ;;
-  wipe) [ -n "${3:-}" ] || die "usage: $0 wipe NAME ROLE"; wipe "$2" "$3" ;;
-  *) die "usage: $0 create|destroy NAME | wipe NAME ROLE" ;;
+  wipe|unplug|replug) [ -n "${3:-}" ] || die "usage: $0 $1 NAME ROLE"; "$1" "$2" "$3" ;;
+  *) die "usage: $0 create|destroy NAME | wipe|unplug|replug NAME ROLE" ;;
 esac
