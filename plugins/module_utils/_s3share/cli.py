@@ -644,8 +644,16 @@ def _run(argv, config_path, delegations_path, out, err, signals):
     except (MinioActionError, OSError) as exc:
         signals.hold()
         message = getattr(exc, "message", None) or str(exc)
-        session.audit.write(action.strip().replace(" ", "_"), target, "failed", reason=message, argv=argv)
-        return report(EXIT_FAILED, message)
+        undone = {}
+        if session.manager is not None and session.manager.creating is not None:
+            # The secret could not be written out (the terminal is gone): nobody may hold an account unseen.
+            left = session.manager.rollback_creation()
+            undone = {"rolled_back": not left, "left": left or None}
+        session.audit.write(action.strip().replace(" ", "_"), target, "failed", reason=message, argv=argv, **undone)
+        try:
+            return report(EXIT_FAILED, message)
+        except OSError:
+            return EXIT_FAILED
     if result.get("check"):
         outcome = "checked"
     else:
@@ -673,4 +681,7 @@ def _interrupted(session, action, target, exc, argv, report):
         action = session.started
     session.audit.write(action.strip().replace(" ", "_"), session.request.get("target", target), "interrupted",
                         reason=message, signal=exc.name, argv=argv, **details)
-    return report(128 + exc.signum, message)
+    try:
+        return report(128 + exc.signum, message)
+    except OSError:  # SIGHUP: the terminal may be gone
+        return 128 + exc.signum
