@@ -31,7 +31,7 @@ options:
       - V(read-write) adds C(s3:PutObject), C(s3:DeleteObject) and multipart uploads.
       - Both templates also deny every C(admin:*) action (no service account or secret of the user's own), any
         delete naming an object version, and the actions that destroy versions for good (C(s3:DeleteObjectVersion),
-        retention, versioning and lifecycle changes): a delete only adds a delete marker.
+        retention, versioning and lifecycle changes), so that a delete only adds a delete marker.
       - V(custom) uses O(policy).
     type: str
     choices: [read-only, read-write, custom]
