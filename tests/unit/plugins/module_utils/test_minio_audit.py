@@ -82,14 +82,16 @@ def test_as_root_the_actor_is_the_uid_sudo_set():
 def test_a_process_named_sudo_is_not_sudo(tmp_path):
     """A symlink named sudo gives its process the name sudo (comm), never sudo's binary (/proc/PID/exe)."""
     import subprocess
+    import time
     fake = tmp_path / "sudo"
     fake.symlink_to(sys.executable)
     proc = subprocess.Popen([str(fake), "-c", "import time; time.sleep(30)"])
     try:
-        for dummy in range(100):
+        for dummy in range(500):  # until the child has exec'd the symlink
             with open("/proc/%d/comm" % proc.pid) as handle:
                 if handle.read().strip() == "sudo":
                     break
+            time.sleep(0.01)
         assert open("/proc/%d/comm" % proc.pid).read().strip() == "sudo"
         assert not genuine_sudo(proc.pid)
         # Nor when the fake is declared as sudo: it is no root-owned set-uid file.
