@@ -29,6 +29,9 @@ options:
       - V(read-only) grants C(s3:GetObject) under O(prefix) and C(s3:ListBucket) conditioned on
         that prefix (so C(mc ls) and the console can browse it), and nothing else.
       - V(read-write) adds C(s3:PutObject), C(s3:DeleteObject) and multipart uploads.
+      - Both templates also deny every C(admin:*) action (no service account or secret of the user's own), any
+        delete naming an object version, and the actions that destroy versions for good (C(s3:DeleteObjectVersion),
+        retention, versioning and lifecycle changes), so that a delete only adds a delete marker.
       - V(custom) uses O(policy).
     type: str
     choices: [read-only, read-write, custom]
@@ -104,7 +107,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_policy, template_policy,
+    PolicyError, internal_policy, normalize_policy,
 )
 
 
@@ -134,7 +137,7 @@ def main():
             else:
                 if not p["bucket"]:
                     raise PolicyError("bucket is required with template=%s" % p["template"])
-                document = template_policy(p["template"], p["bucket"], p["prefix"])
+                document = internal_policy(p["template"], p["bucket"], p["prefix"])
         except PolicyError as exc:
             m.refuse(action, target, "Invalid policy %s: %s" % (name, exc))
 

@@ -22,7 +22,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import BUILTIN_POLICIES
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_policy, policies_equal, template_policy,
+    PolicyError, internal_policy, normalize_policy, policies_equal,
 )
 
 DEFAULT_NAME_PREFIX = "lab-"
@@ -248,7 +248,7 @@ def account_report(iam, managed_users=(), managed_policy_prefixes=()):
         document = iam.policy(pname)
         try:
             bucket, prefix, access = policy_scope(document)
-            template = template_policy(access, bucket, prefix)
+            template = internal_policy(access, bucket, prefix)
             entry.update(bucket=bucket, prefix=prefix, template=access,
                          differs=not policies_equal(document, template))
             if entry["differs"]:

@@ -15,9 +15,16 @@ import fcntl
 import json
 import os
 import pwd
+import stat
 
 DEFAULT_AUDIT_LOG = "/opt/minio-admin/logs/actions.log"
 _REDACTED = "********"
+# Where the system's sudo is (Debian: /usr/bin/sudo).
+SUDO_PATHS = ("/usr/bin/sudo",)
+# No field of a record is longer than this (characters), no list longer than LIST_LIMIT: a caller's
+# arguments must not fill the disk through the log.
+FIELD_LIMIT = 256
+LIST_LIMIT = 200
 
 
 def utc_now():
@@ -28,16 +35,6 @@ def utc_timestamp(moment=None):
     return (moment or utc_now()).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _process(pid):
-    """(name, parent pid, real uid) of a process, from /proc; None when it cannot be read."""
-    try:
-        with open("/proc/%d/status" % pid, encoding="utf-8") as handle:
-            fields = dict(line.split(":", 1) for line in handle if ":" in line)
-        return fields["Name"].strip(), int(fields["PPid"]), int(fields["Uid"].split()[0])
-    except (OSError, KeyError, ValueError, IndexError):
-        return None
-
-
 def _user_name(uid):
     try:
         return pwd.getpwuid(uid).pw_name
@@ -45,41 +42,96 @@ def _user_name(uid):
         return "uid:%d" % uid
 
 
-def current_actor():
+def _real_uid(pid):
+    """The real uid of a process, from /proc; None when it cannot be read."""
+    try:
+        with open("/proc/%d/status" % pid, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def genuine_sudo(pid, sudo_paths=SUDO_PATHS):
+    """Whether process pid runs the system's sudo binary: its /proc/PID/exe is the same file as a root-owned
+    set-uid sudo in sudo_paths. A process's name (comm) proves nothing: anyone can exec a symlink named sudo.
+    """
+    try:
+        running = os.stat("/proc/%d/exe" % pid)
+    except OSError:
+        return False
+    for path in sudo_paths:
+        try:
+            installed = os.stat(path)
+        except OSError:
+            continue
+        if (running.st_dev, running.st_ino) == (installed.st_dev, installed.st_ino) and installed.st_uid == 0 \
+                and installed.st_mode & stat.S_ISUID:
+            return True
+    return False
+
+
+class ActorUnknown(RuntimeError):
+    """The run cannot say who is behind it: it must do nothing (the command refuses)."""
+
+
+def current_actor(environ=None):
     """The person behind this run, from what the caller cannot set.
 
-    Never an environment variable (SUDO_USER can be set by anyone who runs a
-    command). In order:
-    1. under sudo, the real uid of the outermost sudo process among our
-       ancestors: sudo is set-uid root, so its real uid stays the invoking
-       user's, and only the kernel sets it;
-    2. the kernel's audit login uid (/proc/self/loginuid), set once at login
-       by pam_loginuid and inherited by every process of the session;
+    1. Run as root with SUDO_UID: sudo itself sets SUDO_UID to the real uid
+       of whoever invoked it, over any value the caller had (the s3share rule
+       has env_reset and !setenv, and sudo refuses -E and VAR=value there).
+       It names the closest sudo, never an outer one: when an admin runs
+       ``sudo -iu alice`` and alice's ~/.profile runs ``sudo s3share``, the
+       actor is alice. When our parent is the system's sudo binary (checked
+       by /proc/PID/exe, not by name), its real uid, set by the kernel at
+       exec, must agree; a disagreement is refused (ActorUnknown).
+    2. Otherwise (root at a console, a timer): the kernel's audit login uid
+       (/proc/self/loginuid), set once at login by pam_loginuid;
     3. our own real uid.
+    A user who runs the command without sudo is themselves (the real uid):
+    SUDO_UID is only believed when the process runs as root, where only
+    sudo, or root itself, could have set it.
     """
-    pid, found = os.getppid(), None
-    for dummy in range(16):
-        info = _process(pid)
-        if info is None:
-            break
-        name, parent, uid = info
-        if name == "sudo":
-            found = uid
-        elif found is not None:
-            break
-        if parent <= 1:
-            break
-        pid = parent
-    if found is not None:
-        return _user_name(found)
-    try:
-        with open("/proc/self/loginuid", encoding="ascii") as handle:
-            loginuid = int(handle.read().strip())
-        if loginuid not in (-1, 4294967295):
-            return _user_name(loginuid)
-    except (OSError, ValueError):
-        pass
-    return _user_name(os.getuid())
+    environ = os.environ if environ is None else environ
+    uid = os.getuid()
+    if uid == 0 and environ.get("SUDO_UID") is not None:
+        value = environ["SUDO_UID"]
+        if not value.isdigit():
+            raise ActorUnknown("SUDO_UID %r is not a uid" % (value,))
+        invoker = int(value)
+        parent = os.getppid()
+        if genuine_sudo(parent):
+            parent_uid = _real_uid(parent)
+            # sudo's monitor process (use_pty) may run with real uid 0; the front end keeps the invoker's.
+            if parent_uid not in (None, 0, invoker):
+                raise ActorUnknown("sudo ran for uid %d but says SUDO_UID=%d" % (parent_uid, invoker))
+        return _user_name(invoker)
+    if uid == 0:
+        try:
+            with open("/proc/self/loginuid", encoding="ascii") as handle:
+                loginuid = int(handle.read().strip())
+            if loginuid not in (-1, 4294967295):
+                return _user_name(loginuid)
+        except (OSError, ValueError):
+            pass
+    return _user_name(uid)
+
+
+def cap(value, limit=FIELD_LIMIT, items=LIST_LIMIT):
+    """A value as it may be written to the log: strings cut at limit characters, lists at items entries."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else "%s...[%d characters]" % (value[:limit], len(value))
+    if isinstance(value, (list, tuple)):
+        kept = [cap(v, limit, items) for v in value[:items]]
+        if len(value) > items:
+            kept.append("...[%d items]" % len(value))
+        return kept
+    if isinstance(value, dict):
+        return dict((cap(str(k), limit, items), cap(v, limit, items)) for k, v in list(value.items())[:items])
+    return value
 
 
 class AuditLog:
@@ -117,7 +169,10 @@ class AuditLog:
         return text
 
     def write(self, action, target, result, **details):
-        """Append one record. result is 'changed', 'refused' or 'failed'."""
+        """Append one record. result is 'started', 'changed', 'refused', 'failed' or 'interrupted'.
+
+        Every string is cut at FIELD_LIMIT characters and every list at LIST_LIMIT items (see cap()).
+        """
         record = {
             "timestamp": utc_timestamp(),
             "actor": self.actor,
@@ -129,7 +184,9 @@ class AuditLog:
         for key, value in details.items():
             if value is not None:
                 record[key] = value
-        line = self._scrub(json.dumps(record, sort_keys=True, default=str)) + "\n"
+        # Scrubbed first (a secret cut in two by the cap would escape the scrubbing), then capped.
+        scrubbed = json.loads(self._scrub(json.dumps(record, sort_keys=True, default=str)))
+        line = json.dumps(cap(scrubbed), sort_keys=True) + "\n"
         self.records.append(json.loads(line))
         if not self.enabled:
             return

@@ -71,6 +71,13 @@ class CollaboratorRefused(Refused):
     """A request refused before any change (bad input, or a conflict with what exists)."""
 
 
+class NameUnavailable(CollaboratorRefused):
+    """The name cannot be a collaborator's (reserved, an internal user's, or an unmanaged policy's).
+
+    The s3share command tells a delegated caller only that the name is not available: the reason would name
+    internal accounts."""
+
+
 class RecordError(ValueError):
     """A record that cannot be trusted: unreadable, or not naming a collaborator."""
 
@@ -351,22 +358,31 @@ class Collaborators:
 
     on_secret(value) is called with every generated secret before it is sent
     anywhere, so the caller can scrub it from its output and logs.
+    before_change(action) is called once, just before the first write of a
+    change (never in check mode): the s3share command audits the start there.
+
+    ``creating`` holds (name, access_key) from the moment a creation starts
+    writing until the caller has handed the secret over (``delivered()``):
+    a run stopped in between calls ``rollback_creation()``, so no account is
+    left whose secret nobody saw.
     """
 
-    def __init__(self, iam, s3, store, actor, check_mode=False, on_secret=None, now=None):
+    def __init__(self, iam, s3, store, actor, check_mode=False, on_secret=None, now=None, before_change=None):
         self.iam = iam
         self.s3 = s3
         self.store = store
         self.actor = actor
         self.check_mode = check_mode
         self.on_secret = on_secret or (lambda value: None)
+        self.before_change = before_change or (lambda action: None)
         self.now = now or utc_now()
+        self.creating = None
 
     @classmethod
-    def from_clients(cls, clients, records_bucket, actor, check_mode=False, on_secret=None):
+    def from_clients(cls, clients, records_bucket, actor, check_mode=False, on_secret=None, before_change=None):
         """The manager for one run with the root clients (a MinioClients)."""
         return cls(IamState(clients.admin), clients.s3, CollaboratorStore(clients.s3, records_bucket), actor,
-                   check_mode=check_mode, on_secret=on_secret)
+                   check_mode=check_mode, on_secret=on_secret, before_change=before_change)
 
     # ---------------------------------------------------------------- present
     def ensure_present(self, name, bucket, prefix, access="read-only", days=30, expires_at=None, max_days=30,
@@ -375,19 +391,19 @@ class Collaborators:
         prefix, expiry = validate_request(name, bucket, prefix, access, days, expires_at, max_days,
                                           self.store.bucket, now)
         if name in reserved_names or name == root_user:
-            raise CollaboratorRefused("the name %s is reserved for an internal account" % name)
+            raise NameUnavailable("the name %s is reserved for an internal account" % name)
         record = self.store.get(name)
         if record is not None:
             validate_record(name, record)
         else:
             if self.iam.user(name) is not None:
-                raise CollaboratorRefused("the name collides with the internal user %s" % name)
+                raise NameUnavailable("the name collides with the internal user %s" % name)
             if self.iam.policy(policy_name(name)) is not None:
                 if self.store.get(name) is not None:
                     # Another first run created the record, then the policy, since we read.
                     raise MinioActionError("create", "collaborator %s" % name, _RACE)
-                raise CollaboratorRefused("policy %s exists but is not managed as a collaborator (no record); "
-                                          "remove it or run the sweep with orphans=remove" % policy_name(name))
+                raise NameUnavailable("policy %s exists but is not managed as a collaborator (no record); "
+                                      "remove it or run the sweep with orphans=remove" % policy_name(name))
         if not bucket_exists(self.s3, bucket):
             raise CollaboratorRefused("bucket %s does not exist" % bucket)
         moved = record is None or (record["bucket"], record["prefix"]) != (bucket, prefix)
@@ -409,6 +425,7 @@ class Collaborators:
                                                                          self.now))
         if self.check_mode:
             return Outcome(True, dict(wanted, access_key="(generated)"), action="create_collaborator")
+        self.before_change("create_collaborator")
         self.store.ensure_bucket()
         access_key = generate_access_key()
         while self.iam.user(access_key) is not None:
@@ -416,7 +433,15 @@ class Collaborators:
         secret_key = generate_secret_key()
         self.on_secret(secret_key)
         wanted.update(access_key=access_key, status="creating")
-        if not self.store.create(wanted):
+        self.creating = (name, access_key)
+        try:
+            created = self.store.create(wanted)
+        except BaseException:
+            # Stopped or failed while the record was on its way: it may have landed. Ours names our key.
+            self.rollback_creation()
+            raise
+        if not created:
+            self.creating = None
             raise MinioActionError("create", "collaborator %s" % name, _RACE)
         try:
             ensure_policy(self.iam, wanted["policy"], collaborator_policy(access, bucket, prefix, expires), False)
@@ -428,31 +453,63 @@ class Collaborators:
             self.iam.users()[access_key]["policies"] = [wanted["policy"]]
             wanted["status"] = "active"
             self.store.put(wanted)
-        except Exception as exc:  # pylint: disable=broad-except
+        except BaseException as exc:  # pylint: disable=broad-except
+            left = self.rollback_creation()
+            if not isinstance(exc, Exception):
+                # Stopped by a signal (or Ctrl-C): undone, then passed on to the caller, who audits it.
+                exc.rollback_left = left
+                raise
             error = translate("create", "collaborator %s" % name, exc)
-            left = self._rollback(name, access_key)
             raise MinioActionError(error.action, error.obj, "%s (%s)" % (
                 error.reason, "rolled back: nothing of it is left, the next run starts clean" if not left
                 else "rollback incomplete, left: %s; the next run finishes it" % ", ".join(left)), error.code)
         credentials = dict(access_key=access_key, secret_key=secret_key)
         return Outcome(True, wanted, credentials=credentials, action="create_collaborator")
 
+    def delivered(self):
+        """The caller has handed the new secret over: the creation is complete, nothing to roll back."""
+        self.creating = None
+
+    def rollback_creation(self):
+        """Undo the creation under way (see ``creating``), if any. Returns what could not be removed."""
+        if self.creating is None:
+            return []
+        name, access_key = self.creating
+        left = self._rollback(name, access_key)
+        if not left:
+            self.creating = None
+        return left
+
     def _rollback(self, name, access_key):
-        """Undo a failed creation. Returns what could not be removed."""
+        """Undo a creation that failed or was stopped. Returns what could not be removed.
+
+        The record and the policy are removed only when the record names our
+        access key: a record with another key belongs to a run that won the
+        race for the name, and its policy with it.
+        """
         left = []
         pname = policy_name(name)
-        steps = (
-            ("user %s" % access_key, self.iam.admin.user_remove, access_key),
-            ("policy %s" % pname, self.iam.admin.policy_remove, pname),
-            ("record %s" % name, self.store.delete, name),
-        )
+        try:
+            absent_if_not_found("remove", "user %s" % access_key, self.iam.admin.user_remove, access_key)
+        except MinioActionError:
+            left.append("user %s" % access_key)
+        self.iam.users().pop(access_key, None)
+        try:
+            record = self.store.get(name)
+        except (MinioActionError, RecordError):
+            return left + ["policy %s" % pname, "record %s" % name]
+        if record is not None and record.get("access_key") != access_key:
+            return left
+        steps = (("policy %s" % pname, self.iam.admin.policy_remove, pname),
+                 ("record %s" % name, self.store.delete, name))
         for what, func, arg in steps:
+            if what.startswith("record") and record is None:
+                continue
             try:
                 absent_if_not_found("remove", what, func, arg)
             except MinioActionError:
                 left.append(what)
-        self.iam.users().pop(access_key, None)
-        self.iam.policies().pop(policy_name(name), None)
+        self.iam.policies().pop(pname, None)
         return left
 
     def _update(self, record, bucket, prefix, access, expires, rotate, tracker):
@@ -485,7 +542,8 @@ class Collaborators:
             before["access_keys"], after["access_keys"] = keys, []
         if tracker is not None:
             tracker.add("collaborator", before, after)
-        policy_changed = ensure_policy(self.iam, record["policy"], document, self.check_mode)
+        current = self.iam.policy(record["policy"])
+        policy_changed = current is None or not policies_equal(current, document)
         if policy_changed and tracker is not None:
             tracker.add("policy", "outdated", "updated")
         attach_needed = user is None or user["policies"] != [record["policy"]]
@@ -497,6 +555,9 @@ class Collaborators:
         changed = need_secret or policy_changed or attach_needed or record_changed or enable or bool(keys)
         credentials = None
         if changed and not self.check_mode:
+            self.before_change("set_collaborator")
+            if policy_changed:
+                ensure_policy(self.iam, record["policy"], document, False)
             if record_changed or need_secret:
                 wanted.update(updated_at=format_time(now), updated_by=self.actor, status="active")
                 if need_secret:

@@ -27,7 +27,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     ensure_user_absent, ensure_user_present, group_view, policy_entities, user_view,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_policy, template_policy,
+    PolicyError, internal_policy, normalize_policy,
 )
 
 KINDS = ("policies", "users", "groups")
@@ -67,7 +67,7 @@ def _policy_document(item):
         return normalize_policy(item["policy"])
     if not item.get("bucket"):
         raise PolicyError("bucket is required with template=%s" % item["template"])
-    return template_policy(item["template"], item["bucket"], item.get("prefix") or "")
+    return internal_policy(item["template"], item["bucket"], item.get("prefix") or "")
 
 
 def validate(spec, root_user):

@@ -107,6 +107,45 @@ def template_policy(template, bucket, prefix=""):
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
+# What an internal account (a lab member's key, from the templates) must never do:
+# - mint access keys of its own: MinIO lets any user create service accounts
+#   for itself (without expiry) and change its own secret unless a Deny says
+#   otherwise, and the collection never needs an internal account to do either
+#   (admins make accounts with the root key); so no admin action at all;
+# - destroy object versions for good: a DeleteObject naming a version removes
+#   that version (MinIO checks s3:DeleteObject only, with the s3:versionid
+#   condition key), so any request naming a version is refused for deletes;
+#   a plain delete only adds a delete marker, which an admin can remove to
+#   restore the object. s3:DeleteObjectVersion and the tagging/retention
+#   actions on versions are never granted; they are denied too, in case a
+#   custom grant adds them.
+# MinIO matches s3:DeleteObjectVersion only against itself (unlike
+# s3:GetObjectVersion, which also matches s3:GetObject), so the unconditional
+# deny below does not stop plain deletes.
+_INTERNAL_DENIALS = (
+    {"Effect": "Deny", "Action": ["admin:*"]},
+    {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["arn:aws:s3:::*"],
+     "Condition": {"StringLike": {"s3:versionid": ["?*"]}}},
+    {"Effect": "Deny", "Action": ["s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging",
+                                  "s3:PutObjectVersionTagging", "s3:BypassGovernanceRetention",
+                                  "s3:PutObjectRetention", "s3:PutBucketVersioning",
+                                  "s3:PutLifecycleConfiguration",
+                                  "s3:ForceDeleteBucket", "s3:DeleteBucket"],
+     "Resource": ["arn:aws:s3:::*"]},
+)
+
+
+def internal_policy(template, bucket, prefix=""):
+    """The policy of an internal account: template_policy() and the denials above.
+
+    What egid.s3share.minio_policy, egid.s3share.minio_iam and ``s3share user
+    add`` give for a template (collaborators get collaborator_policy()).
+    """
+    document = template_policy(template, bucket, prefix)
+    document["Statement"].extend(json.loads(json.dumps(_INTERNAL_DENIALS)))
+    return document
+
+
 # What a collaborator must never do, whatever MinIO's defaults are:
 # - admin:*: MinIO lets any user create service accounts (access keys) for
 #   itself and reset its own secret unless an explicit Deny says otherwise;

@@ -22,7 +22,18 @@ sudoers only lets the delegated groups run the command. Every run writes one
 audit line, refusals included.
 
 Exit codes: 0 done, 1 failed (server or configuration), 2 invalid arguments,
-3 refused (not allowed, or against the rules).
+3 refused (not allowed, or against the rules), 128+N stopped by signal N
+(SIGTERM, SIGINT or SIGHUP, which sudo relays).
+
+A change is audited twice: a "started" line just before its first write,
+then its outcome. SIGTERM, SIGINT and SIGHUP never leave half of a change:
+a creation is rolled back (the new account, its policy and record) unless its
+secret was written out, and any other change runs to its end; either way the
+outcome is audited. See docs/security-local.md.
+
+To a delegated caller, a refusal about a collaborator names no folder of
+another platform and does not tell whether the name exists; the audit line
+keeps the real cause (field "cause").
 
 No Ansible import.
 """
@@ -31,14 +42,15 @@ import argparse
 import datetime
 import json
 import re
+import signal
 import sys
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
-    AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
+    ActorUnknown, AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorRefused, DEFAULT_RECORDS_BUCKET, NAME_RE, RecordError,
+    Collaborators, CollaboratorRefused, DEFAULT_RECORDS_BUCKET, NAME_RE, NameUnavailable, RecordError,
     format_time, generate_secret_key, parse_time, record_view, validate_record,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
@@ -49,7 +61,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     IamState, ensure_policy, ensure_user_present,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_prefix, template_policy, validate_bucket_name,
+    PolicyError, internal_policy, normalize_prefix, policies_equal, validate_bucket_name,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.share import (
     ShareRefused, object_stat, objects_to_share, sign_links, validate_share,
@@ -63,6 +75,11 @@ DEFAULT_DELEGATIONS = "/opt/minio-admin/etc/delegations.json"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 _DAYS_RE = re.compile(r"[1-9][0-9]{0,3}")
 _USER_RE = re.compile(r"[a-z][a-z0-9._-]{1,30}[a-z0-9]")
+# No valid command line comes near these: longer input is refused before anything else.
+MAX_ARGUMENT = 1024
+MAX_ARGUMENTS = 16
+# The verbs that change something (audited "started" before the first write).
+CHANGES = {("collab", "add"), ("collab", "extend"), ("collab", "revoke"), ("user", "add")}
 
 LAB_SCRIPTS = """the lab's scripts:
   create_collab_user.sh <collab> <bucket> <path> <days>  ->  s3share collab add <collab> <bucket> <path> <days>
@@ -75,6 +92,73 @@ exit codes: 0 done, 1 failed, 2 invalid arguments, 3 refused"""
 
 class Usage(ValueError):
     """Invalid arguments (exit code 2)."""
+
+
+class Hidden(CollaboratorRefused):
+    """A refusal whose message must not tell the caller more than they may know; cause goes to the audit."""
+
+    def __init__(self, message, cause):
+        super().__init__(message)
+        self.cause = cause
+
+
+def _unknown(name):
+    return "no collaborator named %s among those you may manage" % name
+
+
+def _unavailable(name):
+    return "the name %s is not available; choose another name" % name
+
+
+class Interrupted(BaseException):
+    """A signal stopped the run; raised where the run had got to (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+class Signals:
+    """SIGTERM, SIGINT and SIGHUP during one run.
+
+    Held (the default): a signal is remembered and the run goes on, so a
+    change completes and its outcome is audited. Armed (a creation, from its
+    first write until its secret is written out): the signal raises
+    Interrupted at once, and the creation is rolled back.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self):
+        self.received = None
+        self.armed = False
+        self._previous = {}
+
+    def install(self):
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def _handle(self, signum, frame):
+        if self.received is None:
+            self.received = signum
+        if self.armed:
+            self.armed = False
+            raise Interrupted(signum)
+
+    def arm(self):
+        """Raise from now on; at once when a signal came while held."""
+        if self.received is not None:
+            raise Interrupted(self.received)
+        self.armed = True
+
+    def hold(self):
+        self.armed = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -208,6 +292,10 @@ class Session:
             admin_groups, delegations = [], []
         self.caller = Caller(actor, groups_of(actor), admin_groups, delegations)
         self._clients = None
+        self.manager = None
+        self.signals = None
+        self.started = None
+        self.request = {}
 
     @property
     def clients(self):
@@ -216,16 +304,43 @@ class Session:
         return self._clients
 
     def collaborators(self, check_mode=False):
-        return Collaborators.from_clients(self.clients, self.records_bucket, self.caller.name,
-                                          check_mode=check_mode, on_secret=self.audit.add_secret)
+        self.manager = Collaborators.from_clients(self.clients, self.records_bucket, self.caller.name,
+                                                  check_mode=check_mode, on_secret=self.audit.add_secret,
+                                                  before_change=self.before_change)
+        return self.manager
+
+    def before_change(self, action):
+        """Audit the start of a change, just before its first write; a creation can be stopped from here on."""
+        if self.started is None:
+            self.started = action
+            self.audit.write(action, self.request.get("target", "s3share"), "started",
+                             **self.request.get("details", {}))
+        if action == "create_collaborator" and self.signals is not None:
+            self.signals.arm()
 
     def record(self, manager, name, what):
-        """The record of a collaborator the caller may act on."""
-        record = manager.store.get(name)
+        """The record of a collaborator the caller may act on.
+
+        To a caller who is not an admin, a name that does not exist, a record
+        on a folder outside their delegations and a damaged record get the
+        same answer, which names no folder: it tells neither whether the name
+        exists nor where another platform shares. The audit keeps the cause.
+        """
+        try:
+            record = manager.store.get(name)
+            if record is not None:
+                validate_record(name, record)
+        except RecordError as exc:
+            if self.caller.is_admin:
+                raise
+            raise Hidden(_unknown(name), str(exc))
         if record is None:
-            raise CollaboratorRefused("no collaborator named %s" % name)
-        validate_record(name, record)
-        self.caller.check_scope(record["bucket"], record["prefix"], what)
+            if self.caller.is_admin:
+                raise CollaboratorRefused("no collaborator named %s" % name)
+            raise Hidden(_unknown(name), "no collaborator named %s" % name)
+        if not self.caller.may_read(record["bucket"], record["prefix"]):
+            raise Hidden(_unknown(name), "%s may not %s: it is on %s/%s/" % (self.caller.name, what, record["bucket"],
+                                                                             record["prefix"]))
         return record
 
 
@@ -234,17 +349,30 @@ def _collab_add(session, args):
     caller = session.caller
     caller.check_collaborator(args.bucket, args.path, args.days, args.read_write)
     manager = session.collaborators(check_mode=args.check)
-    existing = manager.store.get(args.collab)
+    try:
+        existing = manager.store.get(args.collab)
+        if existing is not None:
+            validate_record(args.collab, existing)
+    except RecordError as exc:
+        if caller.is_admin:
+            raise
+        raise Hidden(_unavailable(args.collab), str(exc))
     if existing is not None:
-        validate_record(args.collab, existing)
-        caller.check_scope(existing["bucket"], existing["prefix"], "change collaborator %s" % args.collab)
+        if not caller.may_read(existing["bucket"], existing["prefix"]):
+            raise Hidden(_unavailable(args.collab), "collaborator %s exists on %s/%s/, outside the delegations of %s"
+                         % (args.collab, existing["bucket"], existing["prefix"], caller.name))
         if (existing["bucket"], existing["prefix"]) != (args.bucket, args.path):
             raise CollaboratorRefused("collaborator %s already exists on %s/%s/ until %s; revoke it first or "
                                       "choose another name" % (args.collab, existing["bucket"],
                                                                existing["prefix"], existing["expires_at"]))
     access = "read-write" if args.read_write else "read-only"
-    outcome = manager.ensure_present(args.collab, args.bucket, args.path, access, days=args.days,
-                                     max_days=max(args.days, 1), root_user=session.settings.access_key)
+    try:
+        outcome = manager.ensure_present(args.collab, args.bucket, args.path, access, days=args.days,
+                                         max_days=max(args.days, 1), root_user=session.settings.access_key)
+    except NameUnavailable as exc:
+        if caller.is_admin:
+            raise
+        raise Hidden(_unavailable(args.collab), str(exc))
     result = {"changed": outcome.changed, "check": args.check, "collaborator": record_view(outcome.record)}
     if outcome.credentials:
         result["credentials"] = dict(outcome.credentials, endpoint=session.public_url)
@@ -299,6 +427,8 @@ def _collab_extend(session, args):
 def _collab_revoke(session, args):
     manager = session.collaborators(check_mode=args.check)
     record = session.record(manager, args.collab, "revoke collaborator %s" % args.collab)
+    if not args.check:
+        session.before_change("remove_collaborator")
     outcome = manager.ensure_absent(args.collab)
     return "remove_collaborator", "collaborator:%s" % args.collab, \
         {"changed": outcome.changed, "check": args.check, "collaborator": {"name": args.collab, "state": "absent"}}, \
@@ -345,8 +475,13 @@ def _user_add(session, args):
     if args.name == session.settings.access_key or args.name.startswith("collab-"):
         raise CollaboratorRefused("the name %s is reserved" % args.name)
     policy = "rw-%s" % args.bucket
-    ensure_policy(iam, policy, template_policy("read-write", args.bucket), False)
+    document = internal_policy("read-write", args.bucket)
     exists = iam.user(args.name) is not None
+    current = iam.policy(policy)
+    if not exists or current is None or not policies_equal(current, document) \
+            or policy not in iam.user(args.name)["policies"]:
+        session.before_change("create_user" if not exists else "set_user")
+    ensure_policy(iam, policy, document, False)
     secret = None if exists else generate_secret_key()
     if secret:
         session.audit.add_secret(secret)
@@ -418,13 +553,27 @@ def _human(result):
 
 
 def main(argv=None, config_path=DEFAULT_CONFIG, delegations_path=DEFAULT_DELEGATIONS, out=None, err=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    out, err = out or sys.stdout, err or sys.stderr
+    signals = Signals()
+    try:
+        signals.install()
+    except ValueError:
+        pass  # not the main thread (an embedding program): its own signal handling applies
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv), config_path, delegations_path,
+                    out or sys.stdout, err or sys.stderr, signals)
+    finally:
+        signals.restore()
+
+
+def _run(argv, config_path, delegations_path, out, err, signals):
     # --json is accepted anywhere on the line (sudo -n s3share collab add ... --json).
     end = argv.index("--") if "--" in argv else len(argv)
     want_json = "--json" in argv[:end]
     argv = [a for a in argv[:end] if a != "--json"] + argv[end:]
-    actor = current_actor()
+    try:
+        actor, actor_problem = current_actor(), None
+    except ActorUnknown as exc:
+        actor, actor_problem = "unknown", str(exc)
 
     def report(code, message, refused=False):
         if want_json:
@@ -451,26 +600,88 @@ def main(argv=None, config_path=DEFAULT_CONFIG, delegations_path=DEFAULT_DELEGAT
                       "(sudo -n /usr/local/sbin/s3share ...)")
     except (OSError, ValueError) as exc:
         return report(EXIT_FAILED, "cannot read the server settings: %s" % exc)
+    session.signals = signals
+    if actor_problem:
+        message = "cannot tell who runs this command, so it does nothing: %s" % actor_problem
+        session.audit.write("s3share", "s3share", "refused", reason=message, argv=argv)
+        return report(EXIT_REFUSED, message, refused=True)
+    # Absurd input is refused before it is parsed, and the audit line keeps only its first characters.
+    longest = max(len(a) for a in argv)
+    if len(argv) > MAX_ARGUMENTS or longest > MAX_ARGUMENT:
+        message = ("%d arguments, the longest %d characters: at most %d arguments of %d characters each"
+                   % (len(argv), longest, MAX_ARGUMENTS, MAX_ARGUMENT))
+        session.audit.write("usage", "s3share", "refused", reason=message, argv=argv)
+        return report(EXIT_USAGE, message, refused=True)
     try:
         args = build_parser().parse_args(argv)
     except Usage as exc:
         session.audit.write("usage", "s3share", "refused", reason=str(exc), argv=argv)
         return report(EXIT_USAGE, str(exc), refused=True)
+    verb = (args.command, getattr(args, "verb", None))
     action, target = "%s %s" % (args.command, getattr(args, "verb", "") or ""), "s3share"
+    if verb in CHANGES and not getattr(args, "check", False):
+        named = getattr(args, "collab", None)
+        session.request = {"target": ("collaborator:%s" % named) if named else "user:%s" % getattr(args, "name", ""),
+                           "details": {"argv": argv}}
     try:
         session.caller.require_any()
-        action, target, result, details = VERBS[(args.command, getattr(args, "verb", None))](session, args)
+        action, target, result, details = VERBS[verb](session, args)
+        # A new secret counts as handed over once it is written out; until then a signal rolls it back.
+        out.write((json.dumps(result, sort_keys=True) if want_json else _human(result)) + "\n")
+        out.flush()
+        signals.hold()
+        if session.manager is not None:
+            session.manager.delivered()
+    except Interrupted as exc:
+        signals.hold()
+        return _interrupted(session, action, target, exc, argv, report)
     except (NotAllowed, CollaboratorRefused, RecordError, ShareRefused) as exc:
-        session.audit.write(action.strip().replace(" ", "_"), target, "refused", reason=str(exc), argv=argv)
+        signals.hold()
+        cause = getattr(exc, "cause", None)
+        session.audit.write(action.strip().replace(" ", "_"), target, "refused", reason=str(exc), cause=cause,
+                            argv=argv)
         return report(EXIT_REFUSED, str(exc), refused=True)
     except (MinioActionError, OSError) as exc:
+        signals.hold()
         message = getattr(exc, "message", None) or str(exc)
-        session.audit.write(action.strip().replace(" ", "_"), target, "failed", reason=message, argv=argv)
-        return report(EXIT_FAILED, message)
+        undone = {}
+        if session.manager is not None and session.manager.creating is not None:
+            # The secret could not be written out (the terminal is gone): nobody may hold an account unseen.
+            left = session.manager.rollback_creation()
+            undone = {"rolled_back": not left, "left": left or None}
+        session.audit.write(action.strip().replace(" ", "_"), target, "failed", reason=message, argv=argv, **undone)
+        try:
+            return report(EXIT_FAILED, message)
+        except OSError:
+            return EXIT_FAILED
     if result.get("check"):
         outcome = "checked"
     else:
         outcome = "changed" if result.get("changed") else ("shared" if action == "share" else "ok")
+    if signals.received is not None:
+        details = dict(details, interrupted=signal.Signals(signals.received).name)
     session.audit.write(action, target, outcome, **details)
-    out.write((json.dumps(result, sort_keys=True) if want_json else _human(result)) + "\n")
-    return EXIT_OK
+    return 128 + signals.received if signals.received is not None else EXIT_OK
+
+
+def _interrupted(session, action, target, exc, argv, report):
+    """A signal stopped a run: undo a creation that was under way, audit what is left, exit 128+N."""
+    left = session.manager.rollback_creation() if session.manager is not None else []
+    left = sorted(set(left) | set(getattr(exc, "rollback_left", None) or []))
+    if session.started is None:
+        said, details = "nothing was changed", {}
+    elif left:
+        said, details = "rollback incomplete, left: %s" % ", ".join(left), {"rolled_back": False, "left": left}
+    elif session.started == "create_collaborator":
+        said, details = "the creation was rolled back, nothing of it is left", {"rolled_back": True}
+    else:
+        said, details = "the change may be incomplete; run it again", {"rolled_back": False}
+    message = "interrupted by %s: %s" % (exc.name, said)
+    if session.started is not None:
+        action = session.started
+    session.audit.write(action.strip().replace(" ", "_"), session.request.get("target", target), "interrupted",
+                        reason=message, signal=exc.name, argv=argv, **details)
+    try:
+        return report(128 + exc.signum, message)
+    except OSError:  # SIGHUP: the terminal may be gone
+        return 128 + exc.signum

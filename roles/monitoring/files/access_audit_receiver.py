@@ -43,6 +43,9 @@ def access_record(entry):
         "api": api.get("name"),
         "bucket": api.get("bucket") or None,
         "object": api.get("object") or None,
+        # The one query parameter kept: a delete naming a version is for good, one without is a marker.
+        "version_id": (entry.get("requestQuery") or {}).get("versionId") or None
+        if isinstance(entry.get("requestQuery"), dict) else None,
         "status_code": api.get("statusCode"),
         "status": api.get("status"),
         "error": entry.get("error") or None,
@@ -57,6 +60,10 @@ def access_record(entry):
     objects = api.get("objects")
     if isinstance(objects, list) and objects:
         record["objects"] = [o.get("objectName") for o in objects if isinstance(o, dict)]
+        versions = [{"object": o.get("objectName"), "version_id": o["versionId"]} for o in objects
+                    if isinstance(o, dict) and o.get("versionId")]
+        if versions:
+            record["object_versions"] = versions
     return dict((k, v) for k, v in record.items() if v is not None)
 
 

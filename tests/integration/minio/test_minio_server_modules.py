@@ -91,11 +91,19 @@ def test_policy(server, ansible, prefix):
                                             {"name": name, "template": "read-only", "bucket": "ligan",
                                              "prefix": "results/chu-liege"})
     assert_sequence(results)
-    # The same grant written differently (string instead of list, other order) is no change.
+    # The same grant written differently (string instead of list, other order) is no change; the template's
+    # denials (what an internal account must never do, docs/security-local.md) are part of it.
     custom = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": ["s3:DeleteBucket", "s3:ForceDeleteBucket", "s3:PutLifecycleConfiguration",
+                                      "s3:PutBucketVersioning", "s3:PutObjectRetention", "s3:BypassGovernanceRetention",
+                                      "s3:PutObjectVersionTagging", "s3:DeleteObjectVersionTagging",
+                                      "s3:DeleteObjectVersion"], "Resource": "arn:aws:s3:::*"},
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::ligan",
          "Condition": {"StringLike": {"s3:prefix": ["results/chu-liege/*", "results/chu-liege/"]}}},
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ligan/results/chu-liege/*"}]}
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::*",
+         "Condition": {"StringLike": {"s3:versionid": "?*"}}},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ligan/results/chu-liege/*"},
+        {"Effect": "Deny", "Action": "admin:*"}]}
     same = ansible.run(server, [{"egid.s3share.minio_policy": {"name": name, "policy": custom}, "diff": True}])[0]
     assert same["changed"] is False
     results = ansible.check_real_check_real(server, "egid.s3share.minio_policy",

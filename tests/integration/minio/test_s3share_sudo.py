@@ -402,11 +402,12 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     # The account was created through sudo by sgressier: audited with his name, by the server's command.
     raw, lines = audit_lines(box)
     mine = [line for line in lines if line["target"] == "collaborator:chu-liege"]
-    # The playbook first asks (--check, audited as "checked"), then creates.
+    # The playbook first asks (--check, audited as "checked"), then creates: "started" before the first write.
     assert [(line["action"], line["result"], line["actor"], line["module"]) for line in mine] == [
         ("create_collaborator", "checked", "sgressier", "s3share"),
+        ("create_collaborator", "started", "sgressier", "s3share"),
         ("create_collaborator", "changed", "sgressier", "s3share")], mine
-    created = mine[1:]
+    created = mine[2:]
     assert (created[0]["bucket"], created[0]["prefix"], created[0]["access"]) == \
         ("ligan", "results/chu-liege", "read-only")
     access_key = created[0]["access_key"]
@@ -462,7 +463,7 @@ def test_share_results_as_the_bioinformatician_without_root_credentials(box, smt
     assert len(smtp.messages) == 1
     assert (tmp_path / "sms.stdin").read_text().endswith(secret + "\n")
     lines = audit_lines(box)[1]
-    assert [(line["action"], line["result"]) for line in lines if line["target"] == "collaborator:chu-liege"][2:] \
+    assert [(line["action"], line["result"]) for line in lines if line["target"] == "collaborator:chu-liege"][3:] \
         == [("set_collaborator", "checked"), ("set_collaborator", "ok")], lines[-4:]
     print("share_results: first run %.1f s, second run %.1f s" % (first, second))
 
@@ -664,3 +665,225 @@ def test_a_refused_share_does_not_tell_whether_an_object_exists(box):
     missing, dummy = refused(guard, ["share", "ligan/private/nothing.txt"], 3, "may not share links")
     assert existing["msg"].replace("report.txt", "X") == missing["msg"].replace("nothing.txt", "X"), \
         (existing["msg"], missing["msg"])
+
+
+# =========================================================================== hostile local users (issue 20)
+def test_a_trap_in_a_delegated_users_profile_runs_as_him_not_as_the_admin(box):
+    """Root runs `sudo -iu sgressier`; his ~/.profile runs s3share through sudo: that is his run, not root's.
+
+    The trap hides behind a program of his named sudo (a symlink to bash, exec'd as the login shell) and then
+    execs the real sudo itself, so that the processes above s3share are sudo, "sudo", sudo (root's).
+    """
+    guard = Guard(box)
+    trap = (
+        'if [ -z "$S3SHARE_TRAP" ]; then\n'
+        '  export S3SHARE_TRAP=1\n'
+        '  mkdir -p ~/.trap && ln -sfn /bin/bash ~/.trap/sudo\n'
+        "  exec ~/.trap/sudo -c 'sudo -n %(s)s --json audit > ~/.trap/audit.json 2>&1;"
+        " sudo -n %(s)s --json collab add trapped impact-pm results/secret 3 --read-write > ~/.trap/add.json 2>&1;"
+        " exec sudo -n %(s)s --json whoami > ~/.trap/whoami.json 2>&1'\n"
+        'fi\n' % {"s": S3SHARE})
+    _exec(box, "sh", "-ec", "cp /home/sgressier/.profile /root/sgressier.profile; cat >> /home/sgressier/.profile",
+          input_text=trap)
+    try:
+        _exec(box, "sudo", "-iu", "sgressier", "true")
+    finally:
+        _exec(box, "sh", "-ec", "cp /root/sgressier.profile /home/sgressier/.profile")
+    audit = json.loads(_exec(box, "cat", "/home/sgressier/.trap/audit.json").stdout)
+    added = json.loads(_exec(box, "cat", "/home/sgressier/.trap/add.json").stdout)
+    who = json.loads(_exec(box, "cat", "/home/sgressier/.trap/whoami.json").stdout)
+    assert audit.get("refused") and "admins only" in audit["msg"], audit
+    assert added.get("refused") and "may not share on impact-pm" in added["msg"], added
+    assert who.get("user") == "sgressier" and not who["admin"], who
+    lines = guard.unchanged("the trap in ~/.profile", audited=3)
+    assert [(line["actor"], line["result"]) for line in lines] == [
+        ("sgressier", "refused"), ("sgressier", "refused"), ("sgressier", "ok")], lines
+    box["refusals"] = box.get("refusals", 0) + 2
+
+
+def test_refusals_name_no_other_platform_and_do_not_tell_whether_a_name_exists(box):
+    """A collaborator of impact-pm (another platform) is, to sgressier, the same as a name that does not exist."""
+    made = _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "add", "impact-secret", "impact-pm",
+                 "results/secret", "3")
+    assert json.loads(made.stdout)["changed"], made.stdout
+    try:
+        # One server snapshot for the eight refusals (each costs a run of s3share only).
+        guard = Guard(box)
+        runs = [["collab", verb, name] + extra for verb, extra in (("show", []), ("extend", ["2"]), ("revoke", []))
+                for name in ("impact-secret", "nobody-here")]
+        runs += [["collab", "add", name, "ligan", "results/chu-liege", "3"] for name in ("impact-secret", "sgressier-s3")]
+        docs = []
+        for args in runs:
+            rc, doc, proc = s3share(box, *args)
+            assert rc == 3 and doc and doc["refused"], (args, proc.stdout, proc.stderr)
+            docs.append(doc)
+        lines = guard.unchanged("the refusals about other platforms' names", audited=len(runs))
+        box["refusals"] = box.get("refusals", 0) + len(runs)
+        assert all((line["actor"], line["result"], line["reason"]) == ("sgressier", "refused", doc["msg"])
+                   for line, doc in zip(lines, docs)), lines
+        for index in (0, 2, 4):
+            theirs, missing = docs[index]["msg"], docs[index + 1]["msg"]
+            assert theirs.replace("impact-secret", "NAME") == missing.replace("nobody-here", "NAME"), (theirs, missing)
+            assert "impact-pm" not in theirs and "secret/" not in theirs, theirs
+            # The audit, for the admins, tells the truth.
+            assert "impact-pm/results/secret" in lines[index]["cause"], lines[index]
+            assert "no collaborator named nobody-here" in lines[index + 1]["cause"], lines[index + 1]
+        # A name taken on another platform and an internal account's name: the same answer, naming neither.
+        taken, internal = docs[6]["msg"], docs[7]["msg"]
+        assert taken.replace("impact-secret", "NAME") == internal.replace("sgressier-s3", "NAME"), (taken, internal)
+        assert "impact-pm" not in taken + internal and "internal" not in taken + internal, (taken, internal)
+        assert "impact-pm/results/secret" in lines[6]["cause"] and "internal user" in lines[7]["cause"], lines[6:]
+    finally:
+        _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "revoke", "impact-secret")
+
+
+def test_absurd_arguments_are_refused_before_anything_and_logged_short(box):
+    guard = Guard(box)
+    for args in (["collab", "add", "a" * 100000, "ligan", "results/chu-liege", "3"],
+                 ["share", "ligan/results/" + "b/" * 30000]):
+        rc, doc, proc = s3share(box, *args)
+        assert rc == 2 and doc["refused"] and "at most 16 arguments of 1024 characters" in doc["msg"], proc.stdout
+    lines = guard.unchanged("absurd arguments", audited=2)
+    box["refusals"] = box.get("refusals", 0) + 2
+    assert all(line["result"] == "refused" and len(json.dumps(line)) < 4096 for line in lines), lines
+    assert "[100000 characters]" in lines[0]["argv"][2], lines[0]
+
+
+# Run as root inside nectar: starts s3share as sgressier through sudo, waits for a moment of the run (an audit
+# line, or a file of MinIO's appearing on its drive), then sends SIGTERM to the s3share process, the signal sudo
+# relays when the session ends. Prints what happened as JSON.
+KILLER = r"""
+import json, os, signal, subprocess, sys, time
+trigger, name, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+log = "/opt/minio-admin/logs/actions.log"
+start = os.path.getsize(log)
+proc = subprocess.Popen(["sudo", "-u", "sgressier", "--", "sudo", "-n", "/usr/local/sbin/s3share", "--json"]
+                        + sys.argv[4:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+def s3share_pid():
+    for entry in os.listdir("/proc"):
+        try:
+            argv = open("/proc/%s/cmdline" % entry, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"python" in argv[0] and b"/usr/local/sbin/s3share" in argv[1:3]:
+            return int(entry)
+
+def reached():
+    if trigger == "started":
+        with open(log) as handle:
+            handle.seek(start)
+            return any('"result": "started"' in line and name in line for line in handle)
+    return os.path.exists(trigger)
+
+fired = None
+deadline = time.time() + 30
+while proc.poll() is None and time.time() < deadline:
+    if reached():
+        time.sleep(delay)
+        pid = s3share_pid()
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            fired = time.time()
+        break
+    time.sleep(0.0005)
+out, err = proc.communicate(timeout=120)
+print(json.dumps({"fired": fired is not None, "rc": proc.returncode, "stdout": out.decode(), "stderr": err.decode()}))
+"""
+
+
+def _kill_during(box, trigger, name, delay, *args):
+    proc = _exec(box, "python3", "-c", KILLER, trigger, name, str(delay), *args)
+    return json.loads(proc.stdout)
+
+
+def _collaborator_on_server(box, name):
+    """(record or None, policy document or None, users holding the policy) as root sees them."""
+    state = snapshot(box)
+    record = None
+    if any(o[0] == "collaborators/%s.json" % name for o in state["objects"].get("s3share-admin", [])):
+        record = json.loads(_exec(box, "mc", "--no-color", "cat", "root/s3share-admin/collaborators/%s.json"
+                                  % name).stdout)
+    policy = state["policies"].get("collab-" + name)
+    users = sorted(u for u, info in state["users"].items() if "collab-" + name in (info.get("policyName") or ""))
+    return record, policy, users
+
+
+@pytest.mark.parametrize("moment", ["started", "record", "policy", "started+0.15", "started+0.5"])
+def test_a_sigterm_during_collab_add_leaves_a_whole_account_with_its_secret_or_nothing(box, moment):
+    name = "sig-" + secrets.token_hex(3)
+    trigger, dummy, delay = moment.partition("+")
+    trigger = {"started": "started",
+               "record": "/srv/minio-test/s3share-admin/collaborators/%s.json" % name,
+               "policy": "/srv/minio-test/.minio.sys/config/iam/policies/collab-%s" % name}[trigger]
+    lines_before = len(audit_lines(box)[1])
+    run = _kill_during(box, trigger, name, float(delay or 0), "collab", "add", name, "ligan", "results/chu-liege", "2")
+    record, policy, users = _collaborator_on_server(box, name)
+    lines = [line for line in audit_lines(box)[1][lines_before:] if line["target"] == "collaborator:" + name]
+    try:
+        assert run["fired"], ("the run was never caught at this moment", run, lines)
+        assert lines and lines[0]["result"] == "started" and lines[0]["actor"] == "sgressier", lines
+        try:
+            doc = json.loads(run["stdout"].splitlines()[0])
+        except (ValueError, IndexError):
+            doc = {}
+        if doc.get("credentials"):
+            # The secret was handed over: the account is whole, and audited as made.
+            assert record and record["status"] == "active" and policy and users == [record["access_key"]], \
+                (record, users)
+            assert [line["result"] for line in lines] == ["started", "changed"], lines
+        else:
+            # No secret reached anyone: nothing of the account is left, the name is free, the audit says so.
+            assert (record, policy, users) == (None, None, []), (run, record, users)
+            assert run["rc"] == 128 + 15 and "interrupted by SIGTERM" in run["stdout"] + run["stderr"], run
+            assert [line["result"] for line in lines] == ["started", "interrupted"], lines
+            assert lines[-1]["signal"] == "SIGTERM" and lines[-1]["rolled_back"] is True, lines[-1]
+        assert {line["actor"] for line in lines} == {"sgressier"}
+    finally:
+        _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "revoke", name, check=False)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05])
+def test_a_sigterm_during_collab_extend_completes_the_change_and_audits_it(box, delay):
+    name = "ext-" + secrets.token_hex(3)
+    rc, added, proc = s3share(box, "collab", "add", name, "ligan", "results/chu-liege", "2")
+    assert rc == 0, proc.stdout + proc.stderr
+    try:
+        lines_before = len(audit_lines(box)[1])
+        run = _kill_during(box, "started", name, delay, "collab", "extend", name, "9")
+        record, policy, users = _collaborator_on_server(box, name)
+        lines = [line for line in audit_lines(box)[1][lines_before:] if line["target"] == "collaborator:" + name]
+        assert run["fired"], ("the run was never caught at this moment", run, lines)
+        # The policy (which MinIO enforces) and the record (which the sweep and list read) agree.
+        expiries = [s["Condition"]["DateLessThan"]["aws:CurrentTime"] for s in policy["Statement"]
+                    if s["Effect"] == "Allow"]
+        assert {e for values in expiries for e in values} == {record["expires_at"]}, (expiries, record)
+        assert record["expires_at"] > added["collaborator"]["expires_at"]
+        assert [line["result"] for line in lines] == ["started", "changed"], lines
+        assert lines[-1]["interrupted"] == "SIGTERM" and run["rc"] == 128 + 15, (lines, run)
+        assert users == [added["credentials"]["access_key"]]
+    finally:
+        _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "revoke", name, check=False)
+
+
+def test_zz_actions_log_is_rotated_without_losing_a_line(box):
+    """Last in this file: it moves actions.log away, as logrotate does once a month."""
+    conf_path = "/etc/logrotate.d/s3share-actions"
+    conf = _exec(box, "cat", conf_path).stdout
+    assert AUDIT_LOG in conf and re.search(r"^\s*compress$", conf, re.M), conf
+    assert not re.search(r"^\s*copytruncate", conf, re.M), conf
+    assert re.search(r"^\s*rotate -1$", conf, re.M), conf  # history is never deleted by rotation
+    before = _exec(box, "cat", AUDIT_LOG).stdout
+    assert before
+    _exec(box, "logrotate", "-f", conf_path)
+    rotated = _exec(box, "sh", "-c", "ls %s-*" % AUDIT_LOG).stdout.split()
+    assert len(rotated) == 1 and _exec(box, "cat", rotated[0]).stdout == before, rotated
+    stat = _exec(box, "stat", "-c", "%U:%G %a %s", AUDIT_LOG).stdout.split()
+    assert stat[:2] == ["root:root", "640"], stat
+    # The next line goes to the new file; the next rotation compresses the previous one.
+    s3share(box, "whoami")
+    assert json.loads(_exec(box, "cat", AUDIT_LOG).stdout.splitlines()[-1])["action"] == "whoami"
+    time.sleep(1.1)
+    _exec(box, "logrotate", "-f", conf_path)
+    compressed = _exec(box, "sh", "-c", "ls %s-*.gz" % AUDIT_LOG).stdout.split()
+    assert len(compressed) == 1 and _exec(box, "zcat", compressed[0]).stdout == before, compressed

@@ -6,8 +6,11 @@
 import json
 import multiprocessing
 import os
+import sys
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, current_actor
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
+    FIELD_LIMIT, AuditLog, cap, current_actor, genuine_sudo,
+)
 
 
 def test_record_fields_and_secret_scrubbing(tmp_path):
@@ -35,24 +38,81 @@ def test_check_mode_writes_nothing(tmp_path):
 
 
 def test_actor_ignores_what_the_caller_can_set(monkeypatch):
-    """SUDO_USER is an ordinary environment variable: anyone can set it, so it never names the actor."""
+    """SUDO_USER, LOGNAME and USER never name the actor; SUDO_UID only in a process running as root."""
     import pwd
     monkeypatch.setenv("SUDO_USER", "someone-else")
     monkeypatch.setenv("LOGNAME", "someone-else")
     monkeypatch.setenv("USER", "someone-else")
+    monkeypatch.delenv("SUDO_UID", raising=False)
     actor = current_actor()
     assert actor != "someone-else"
-    # Not under sudo here: the kernel's login uid, else our real uid.
+    if os.getuid() != 0:
+        assert actor == pwd.getpwuid(os.getuid()).pw_name
+        # Not root: SUDO_UID is whatever the caller exported, and is ignored.
+        assert current_actor({"SUDO_UID": "0"}) == actor
+        return
+    # Root, not under sudo here: the kernel's login uid, else our real uid.
     with open("/proc/self/loginuid") as handle:
         loginuid = int(handle.read())
     expected = os.getuid() if loginuid in (-1, 4294967295) else loginuid
     assert actor == pwd.getpwuid(expected).pw_name
 
 
+def test_as_root_the_actor_is_the_uid_sudo_set():
+    """sudo sets SUDO_UID itself (env_reset): the invoker of the closest sudo, never an outer one."""
+    if os.getuid() != 0:
+        import pytest
+        pytest.skip("needs root: SUDO_UID is only believed by a process running as root")
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    assert current_actor({"SUDO_UID": str(nobody.pw_uid), "SUDO_USER": "root"}) == "nobody"
+    import pytest
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import ActorUnknown
+    with pytest.raises(ActorUnknown):
+        current_actor({"SUDO_UID": "0 "})
+
+
+def test_a_process_named_sudo_is_not_sudo(tmp_path):
+    """A symlink named sudo gives its process the name sudo (comm), never sudo's binary (/proc/PID/exe)."""
+    import subprocess
+    import time
+    fake = tmp_path / "sudo"
+    fake.symlink_to(sys.executable)
+    proc = subprocess.Popen([str(fake), "-c", "import time; time.sleep(30)"])
+    try:
+        for dummy in range(500):  # until the child has exec'd the symlink
+            with open("/proc/%d/comm" % proc.pid) as handle:
+                if handle.read().strip() == "sudo":
+                    break
+            time.sleep(0.01)
+        assert open("/proc/%d/comm" % proc.pid).read().strip() == "sudo"
+        assert not genuine_sudo(proc.pid)
+        # Nor when the fake is declared as sudo: it is no root-owned set-uid file.
+        assert not genuine_sudo(proc.pid, sudo_paths=(sys.executable, str(fake)))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not genuine_sudo(os.getpid())
+
+
+def test_fields_are_capped_after_scrubbing(tmp_path):
+    path = tmp_path / "actions.log"
+    secret = "S" * 40
+    log = AuditLog(str(path), "s3share", secrets=[secret], actor="sgressier")
+    log.write("usage", "s3share", "refused", argv=["x" * (FIELD_LIMIT - 20) + secret] + ["a"] * 1000,
+              reason="y" * 150000)
+    [line] = path.read_text().splitlines()
+    assert len(line) < 16000 and "S" * 10 not in line
+    record = json.loads(line)
+    assert record["reason"].startswith("y" * FIELD_LIMIT) and "[150000 characters]" in record["reason"]
+    assert record["argv"][-1] == "...[1001 items]"
+    assert cap("short") == "short" and cap(7) == 7
+
+
 def _writer(path, index):
     log = AuditLog(path, "minio_user", actor="w%d" % index)
     for i in range(200):
-        log.write("set_user", "user:%d-%d" % (index, i), "changed", padding="x" * 5000)
+        log.write("set_user", "user:%d-%d" % (index, i), "changed", padding=["x" * 250] * 20)
 
 
 def test_concurrent_appends_do_not_interleave(tmp_path):
@@ -64,4 +124,4 @@ def test_concurrent_appends_do_not_interleave(tmp_path):
         proc.join()
     lines = open(path).read().splitlines()
     assert len(lines) == 800
-    assert all(json.loads(line)["padding"] == "x" * 5000 for line in lines)
+    assert all(json.loads(line)["padding"] == ["x" * 250] * 20 for line in lines)

@@ -158,3 +158,40 @@ def test_whoami_and_help(server_files):
 
 # Running s3share without sudo (admin.json unreadable) is tested as a real user on a container:
 # tests/integration/minio/test_s3share_sudo.py.
+
+
+@pytest.mark.parametrize("argv", [
+    ["collab", "add", "a" * 150000, "ligan", "results/x", "5"],
+    ["collab", "show", "b" * 1025],
+    ["collab", "list"] + ["x"] * 20,
+])
+def test_absurd_input_is_refused_early_and_logged_short(server_files, argv):
+    code, out, err = run_as("sgressier", {"bioinfo-ligan"}, ["--json"] + argv, server_files)
+    result = json.loads(out)
+    assert code == 2 and "at most 16 arguments of 1024 characters" in result["msg"], result
+    [line] = audit_lines(server_files)
+    assert line["result"] == "refused" and line["action"] == "usage"
+    assert len(server_files[2].read_text()) < 8 * 1024
+
+
+def test_signals_are_held_then_raised_once_armed():
+    import signal as signals_module
+    guard = cli.Signals()
+    guard.install()
+    try:
+        os.kill(os.getpid(), signals_module.SIGTERM)
+        assert guard.received == signals_module.SIGTERM  # held: the run went on
+        with pytest.raises(cli.Interrupted) as exc:
+            guard.arm()  # a signal that came while held stops the run the moment it may
+        assert exc.value.name == "SIGTERM"
+        guard.received, guard.armed = None, False
+        guard.arm()
+        with pytest.raises(cli.Interrupted):
+            os.kill(os.getpid(), signals_module.SIGHUP)
+            for dummy in range(1000):
+                pass
+        assert not guard.armed  # a second signal during the clean-up waits
+        os.kill(os.getpid(), signals_module.SIGINT)
+    finally:
+        guard.restore()
+    assert signals_module.getsignal(signals_module.SIGTERM) == signals_module.SIG_DFL
