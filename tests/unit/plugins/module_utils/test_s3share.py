@@ -12,6 +12,7 @@ container (tests/integration/minio/test_s3share_sudo.py).
 
 import io
 import json
+import os
 from unittest import mock
 
 import pytest
