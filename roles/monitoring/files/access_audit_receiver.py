@@ -34,6 +34,7 @@ import json
 import os
 import re
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -198,11 +199,15 @@ class AuditServer(ThreadingHTTPServer):
 
     def __init__(self, address, handler, listening_socket=None, max_connections=MAX_CONNECTIONS,
                  deadline=CONNECTION_DEADLINE):
-        ThreadingHTTPServer.__init__(self, address, handler, bind_and_activate=listening_socket is None)
-        if listening_socket is not None:
-            self.socket.close()
+        if listening_socket is None:
+            ThreadingHTTPServer.__init__(self, address, handler)
+        else:
+            # Not TCPServer.__init__, which opens a socket of its own: the unit allows
+            # none but AF_UNIX (the listening socket is passed already open).
+            socketserver.BaseServer.__init__(self, address, handler)
             self.socket = listening_socket
             self.server_address = listening_socket.getsockname()
+            self.server_name, self.server_port = self.server_address[:2]
         self.slots = threading.BoundedSemaphore(max_connections)
         self.deadline = deadline
         self.open_connections = {}
