@@ -34,7 +34,6 @@ import json
 import os
 import re
 import socket
-import socketserver
 import sys
 import threading
 import time
@@ -202,9 +201,12 @@ class AuditServer(ThreadingHTTPServer):
         if listening_socket is None:
             ThreadingHTTPServer.__init__(self, address, handler)
         else:
-            # Not TCPServer.__init__, which opens a socket of its own: the unit allows
-            # none but AF_UNIX (the listening socket is passed already open).
-            socketserver.BaseServer.__init__(self, address, handler)
+            # TCPServer.__init__ opens a socket of its own, which is replaced at once: an
+            # AF_UNIX one, the only family the unit allows (RestrictAddressFamilies=AF_UNIX).
+            self.address_family = socket.AF_UNIX
+            ThreadingHTTPServer.__init__(self, address, handler, bind_and_activate=False)
+            self.socket.close()
+            self.address_family = listening_socket.family
             self.socket = listening_socket
             self.server_address = listening_socket.getsockname()
             self.server_name, self.server_port = self.server_address[:2]
