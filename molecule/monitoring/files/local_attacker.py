@@ -15,6 +15,7 @@ HTTPS without checking the certificate, with no credentials (mallory has none):
 whichever way the service answers, a success is a finding. Loopback only.
 """
 
+import http.client
 import json
 import socket
 import ssl
@@ -36,8 +37,12 @@ def request(url, data=None, method=None):
         with urllib.request.urlopen(req, timeout=10, context=_INSECURE) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-    except (OSError, ValueError) as exc:
+        try:
+            return exc.code, exc.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException):
+            return exc.code, ""
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # No HTTP answer (a TLS server spoken to in plain HTTP may just close).
         return None, str(exc)
 
 
