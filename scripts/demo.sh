@@ -16,15 +16,24 @@ VENV=$("$EGID_REPO/scripts/bootstrap.sh")
 export PATH="$VENV/bin:$PATH"
 cd "$EGID_REPO"
 "$EGID_REPO/scripts/artifacts.sh" >/dev/null
-# The API and console are published on this machine's loopback only.
-"$EGID_REPO/scripts/testbed/host.sh" up "$NAME" nectar -p 127.0.0.1:9000:9000 -p 127.0.0.1:9001:9001
+# The demo's mailbox (a Maildir): the sample share's mail and nectar's alert mail.
+maildir="$EGID_CACHE/demo-mail"
+mkdir -p "$maildir"/{tmp,new,cur}
+# The API and console are published on this machine's loopback only; the
+# mailbox is nectar's /var/mail/egid-demo, where its mail relay delivers.
+"$EGID_REPO/scripts/testbed/host.sh" up "$NAME" nectar -p 127.0.0.1:9000:9000 -p 127.0.0.1:9001:9001 \
+  -v "$maildir:/var/mail/egid-demo"
+if ! docker inspect -f '{{range .Mounts}}{{.Destination}} {{end}}' "$NAME" | grep -q '/var/mail/egid-demo'; then
+  log "WARNING: $NAME was made by an older demo.sh: its alert mail stays inside it" \
+      "(docker exec $NAME ls /var/mail/egid-demo/new); run 'scripts/demo.sh down' then this again"
+fi
 
+log "installing nectar's mail relay (the demo's own: Alertmanager mails 127.0.0.1:25)"
+ansible-playbook playbooks/demo_mailbox.yml
 log "running site.yml against the demo inventory"
 ansible-playbook site.yml
-# A real SMTP server on loopback receives the sample's e-mail into a Maildir.
-maildir="$EGID_CACHE/demo-mail"
+# A real SMTP server on loopback receives the sample's e-mail into the same Maildir.
 if ! (exec 3<>/dev/tcp/127.0.0.1/8025) 2>/dev/null; then
-  mkdir -p "$maildir"/{tmp,new,cur}
   nohup "$VENV/bin/python" -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox "$maildir" \
     >"$EGID_CACHE/demo-smtp.log" 2>&1 &
   sleep 1
@@ -43,6 +52,11 @@ MinIO is deployed on the container "$NAME" (hostname nectar).
   S3 API:  https://localhost:9000
   Root login: egid-admin, password in $EGID_CACHE/secrets/demo-minio-root-password
   mc inside the host: docker exec -it $NAME mc ls nectar
-  The sample share's e-mail: $maildir/new/ (the secret for the "SMS": ~/.egid-s3share/deliveries/)
+  The demo's mailbox: $maildir/new/ (the sample share's e-mail, and nectar's alerts;
+    the secret for the "SMS": ~/.egid-s3share/deliveries/)
+  Try an alert: docker exec $NAME systemctl stop minio, then within about 3 minutes
+    grep -l MinioDown $maildir/new/*   (docker exec $NAME systemctl start minio: the RESOLVED mail)
+  Prometheus: https://127.0.0.1:9090 inside nectar (user admin, password in
+    $EGID_CACHE/secrets/demo-monitoring-web-admin, certificate /etc/prometheus/s3share-web/cert.pem)
 Remove it with: scripts/demo.sh down
 MSG

@@ -11,16 +11,25 @@ failed, and the panels none of whose queries returned a series. Standard library
 (it runs with the test host's system Python).
 """
 
+import base64
 import json
+import os
+import ssl
 import sys
 import urllib.parse
 import urllib.request
 
+# Prometheus asks for a password over HTTPS (its certificate pinned): from the environment.
+_CONTEXT = ssl.create_default_context(cafile=os.environ["PROMETHEUS_CA"]) if os.environ.get("PROMETHEUS_CA") else None
+_AUTH = ("Basic " + base64.b64encode(("%s:%s" % (os.environ["PROMETHEUS_USER"], os.environ["PROMETHEUS_PASSWORD"]))
+                                     .encode()).decode()) if os.environ.get("PROMETHEUS_USER") else None
+
 
 def query(base, expr):
     url = "%s/api/v1/query?%s" % (base, urllib.parse.urlencode({"query": expr}))
+    request = urllib.request.Request(url, headers={"Authorization": _AUTH} if _AUTH else {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10, context=_CONTEXT) as response:
             body = json.load(response)
     except urllib.error.HTTPError as exc:
         body = json.load(exc)

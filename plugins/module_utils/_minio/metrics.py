@@ -15,7 +15,8 @@ the egid.s3share.monitoring role's timer) use the same code:
   reads metrics and nothing else, and changing its secret revokes the token.
 - The node-exporter textfile metrics MinIO does not give: the collaborator
   sweep's state (sweep.json, written by the minio_admin role's sweep and its
-  OnFailure= unit), the collaborators and their expiry, the TLS certificate's
+  OnFailure= unit), how many collaborators there are and the soonest expiry
+  (no name: see add_collaborator_metrics), the TLS certificate's
   end date, and whether the audit logs can be appended to by their writers.
 """
 
@@ -183,26 +184,32 @@ def add_sweep_metrics(textfile, state):
 
 def add_collaborator_metrics(textfile, records, now):
     """records: the collaborators (dicts with name, bucket and expires_at, an ISO 8601 time or seconds
-    since the epoch), or None when they could not be read."""
+    since the epoch), or None when they could not be read.
+
+    Counts and the soonest expiry only, never a name or a bucket: node-exporter and Prometheus
+    serve what they have to whoever may query them, and keep it for months, while
+    ``s3share collab list`` shows each caller only its own platform's collaborators.
+    """
     textfile.add("s3share_collaborators_readable", "1 when the collaborator records could be read.",
                  records is not None)
     if records is None:
         return
-    active = 0
+    active = []
     for record in records:
         expires = record["expires_at"]
         if not isinstance(expires, (int, float)):
             expires = parse_timestamp(expires)
         if expires > now:
-            active += 1
-        # The expiry time, not the days left: a sample does not go stale between two runs of the
-        # collector; the rules and the dashboard compute (value - time()) / 86400.
-        textfile.add("s3share_collaborator_expiry_timestamp_seconds",
-                     "Time at which a collaborator's access ends (the name is the collaborator's, never a key).",
-                     expires, {"collaborator": record["name"], "bucket": record.get("bucket", "")})
-    textfile.add("s3share_collaborators_active", "Collaborators whose access has not expired yet.", active)
+            active.append(expires)
+    textfile.add("s3share_collaborators_active", "Collaborators whose access has not expired yet.", len(active))
     textfile.add("s3share_collaborators_total", "Collaborator records, expired ones not yet swept included.",
                  len(records))
+    if active:
+        # The time, not the days left: a sample does not go stale between two runs of the
+        # collector; the rules and the dashboard compute (value - time()) / 86400.
+        textfile.add("s3share_collaborators_next_expiry_timestamp_seconds",
+                     "Time at which the first active collaborator's access ends (absent when none is active).",
+                     min(active))
 
 
 def certificate_not_after(path, openssl="openssl"):
@@ -311,12 +318,17 @@ def add_log_metrics(textfile, logs, check=appendable):
                      check(log["path"], log.get("user")), {"log": log["name"], "path": log["path"]})
 
 
-def write_atomically(path, text, mode=0o644):
+def write_atomically(path, text, mode=0o640, group=None):
+    """Replace path by a file holding text, with mode and, when given, group (a name)."""
     directory = os.path.dirname(path) or "."
     tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    with open(tmp, "w", encoding="utf-8") as handle:
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        if group is not None:
+            import grp
+            os.fchown(handle.fileno(), -1, grp.getgrnam(group).gr_gid)
+        os.fchmod(handle.fileno(), mode)
         handle.write(text)
-    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
@@ -394,7 +406,9 @@ def collector_main(argv=None):
         sys.stderr.write("s3share-textfile-collector: cannot read %s\n" % argv[0])
         return 2
     text = collect(settings, lambda: records_from_store(settings["admin_config"]))
-    write_atomically(settings["output"], text)
+    # Readable by node-exporter's group only: the file says how many collaborators there are
+    # and when the next one expires, which is the admins' business.
+    write_atomically(settings["output"], text, int(settings.get("output_mode", "0640"), 8), settings.get("output_group"))
     return 0
 
 

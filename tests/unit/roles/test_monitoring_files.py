@@ -120,6 +120,137 @@ def test_receiver_answers_500_when_it_cannot_write(server):
     assert _post(port, json.dumps(ENTRY)) == 500
 
 
+# --- the receiver as systemd runs it (issue 20: the port, idle connections, the journal) ---
+
+def _listening_socket():
+    import socket
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+def _start_receiver(tmp_path, sock, *extra):
+    """The receiver program, given sock as systemd gives it (fd 3, LISTEN_PID, LISTEN_FDS)."""
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n")
+    script = os.path.join(_ROLE, "files", "access_audit_receiver.py")
+    fd = sock.fileno()
+
+    def as_fd_3():
+        os.dup2(fd, 3)
+
+    # The shell sets LISTEN_PID to its own pid, which exec keeps for Python.
+    return subprocess.Popen(
+        ["/bin/sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"', sys.executable, "-I", script,
+         # A --listen port nothing connects to: a receiver ignoring the passed socket is not reached.
+         "--listen", "127.0.0.1:1", "--log", str(tmp_path / "access.jsonl"), "--token-file", str(token)] + list(extra),
+        # close_fds would close fd 3 after preexec_fn.
+        preexec_fn=as_fd_3, close_fds=False, stderr=subprocess.PIPE, universal_newlines=True)
+
+
+def test_receiver_takes_the_socket_systemd_holds_and_the_port_stays_taken_while_it_restarts(tmp_path):
+    import socket
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    first = _start_receiver(tmp_path, sock)
+    try:
+        assert _post(port, json.dumps(ENTRY)) == 200
+    finally:
+        first.kill()
+        first.wait()
+    # The receiver is gone, as during a restart: the port is still held (by systemd, here the test).
+    intruder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with pytest.raises(OSError):
+        intruder.bind(("127.0.0.1", port))
+    intruder.close()
+    second = _start_receiver(tmp_path, sock)
+    try:
+        assert _post(port, json.dumps(dict(ENTRY, requestID="17B"))) == 200
+    finally:
+        second.kill()
+        second.wait()
+        sock.close()
+    lines = (tmp_path / "access.jsonl").read_text().splitlines()
+    assert [json.loads(line)["request_id"] for line in lines] == ["17A", "17B"]
+
+
+def _threads(pid):
+    with open("/proc/%d/status" % pid, encoding="ascii") as handle:
+        return int([line.split()[1] for line in handle if line.startswith("Threads:")][0])
+
+
+def test_receiver_closes_idle_connections_and_serves_a_bounded_number(tmp_path):
+    import socket
+    import time
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    proc = _start_receiver(tmp_path, sock, "--timeout", "1", "--deadline", "3", "--max-connections", "8")
+    idle = []
+    try:
+        assert _post(port, json.dumps(ENTRY)) == 200
+        # 300 connections that send nothing, as in the issue.
+        for dummy in range(300):
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(0.5)
+        assert _threads(proc.pid) <= 8 + 2
+        # Past the timeout every idle connection has been closed by the receiver (EOF on read).
+        time.sleep(2)
+        closed = 0
+        for conn in idle:
+            conn.settimeout(0.5)
+            try:
+                closed += conn.recv(1) == b""
+            except socket.timeout:
+                pass
+            except OSError:
+                closed += 1
+        assert closed == len(idle)
+        # A slow client that keeps sending is cut at the deadline.
+        slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+        slow.sendall(b"POST /minio/audit HTTP/1.1\r\n")
+        started = time.monotonic()
+        slow.settimeout(0.5)
+        ended = False
+        while time.monotonic() - started < 6 and not ended:
+            try:
+                slow.sendall(b"X-Slow: 1\r\n")
+                ended = slow.recv(1) == b""
+            except socket.timeout:
+                continue
+            except OSError:
+                ended = True
+        slow.close()
+        assert ended and time.monotonic() - started < 5
+        assert _post(port, json.dumps(dict(ENTRY, requestID="17B"))) == 200
+    finally:
+        for conn in idle:
+            conn.close()
+        proc.kill()
+        proc.wait()
+        sock.close()
+
+
+def test_receiver_writes_no_control_character_to_the_journal(tmp_path):
+    import socket
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    proc = _start_receiver(tmp_path, sock)
+    try:
+        conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+        # Clears the screen and retitles the terminal of whoever reads the journal.
+        conn.sendall(b"GET /\x1b[2J\x1b]0;owned\x07\xc3\xa9 HTTP/1.0\r\n\r\n")
+        conn.recv(4096)
+        conn.close()
+        assert _post(port, "{}", token="wrong-token-1234567\x1b[31m") == 403
+    finally:
+        proc.kill()
+        dummy, err = proc.communicate()
+        sock.close()
+    assert "x1b[2J" in err
+    assert not [c for c in err if (ord(c) < 0x20 and c != "\n") or ord(c) >= 0x7f]
+
+
 def test_receiver_refuses_a_short_token(tmp_path):
     short = tmp_path / "token"
     short.write_text("short\n")
@@ -159,7 +290,7 @@ def test_dashboard_structure():
             # Grafana-only variables would not run against Prometheus as they are.
             assert "$" not in target["expr"], target["expr"]
     titles = " ".join(p["title"] for p in panels)
-    for topic in ("Data disk", "S3 errors", "Drives", "Nodes", "Collaborators closest to expiry"):
+    for topic in ("Data disk", "S3 errors", "Drives", "Nodes", "Soonest collaborator expiry"):
         assert topic in titles
 
 

@@ -104,20 +104,39 @@ def test_sweep_state_as_written_by_the_sweep_and_its_failure_unit():
     assert _samples(missing.render())["s3share_sweep_state_readable"] == 0
 
 
-def test_collaborators_active_and_expiry():
+def test_collaborators_counted_with_the_soonest_expiry_and_no_name():
     now = 1795449600.0
     textfile = metrics.Textfile()
     metrics.add_collaborator_metrics(textfile, [
         {"name": "chu-liege", "bucket": "ligan", "expires_at": now + 86400},
-        {"name": "old", "bucket": "ligan", "expires_at": "2026-11-01T00:00:00Z"},
+        {"name": "impact-lyon", "bucket": "impact-pm", "expires_at": now + 3 * 86400},
+        {"name": "old", "bucket": "ligan", "expires_at": now - 86400},
     ], now)
-    values = _samples(textfile.render())
-    assert values["s3share_collaborators_active"] == 1
-    assert values["s3share_collaborators_total"] == 2
-    assert values['s3share_collaborator_expiry_timestamp_seconds{bucket="ligan",collaborator="chu-liege"}'] == now + 86400
+    rendered = textfile.render()
+    values = _samples(rendered)
+    assert values["s3share_collaborators_active"] == 2
+    assert values["s3share_collaborators_total"] == 3
+    assert values["s3share_collaborators_next_expiry_timestamp_seconds"] == now + 86400
+    # Issue 20: no collaborator's name nor bucket in what node-exporter serves.
+    for word in ("chu-liege", "impact-lyon", "old", "ligan", "impact-pm"):
+        assert word not in rendered
+    none_active = metrics.Textfile()
+    metrics.add_collaborator_metrics(none_active, [{"name": "old", "bucket": "ligan", "expires_at": now - 1}], now)
+    assert "s3share_collaborators_next_expiry_timestamp_seconds" not in _samples(none_active.render())
     unreadable = metrics.Textfile()
     metrics.add_collaborator_metrics(unreadable, None, now)
     assert _samples(unreadable.render()) == {"s3share_collaborators_readable": 0}
+
+
+def test_textfile_written_for_its_group_only(tmp_path):
+    import grp
+    group = grp.getgrgid(os.getgid()).gr_name
+    path = tmp_path / "s3share.prom"
+    metrics.write_atomically(str(path), "x 1\n", 0o640, group)
+    assert path.read_text() == "x 1\n"
+    assert oct(path.stat().st_mode & 0o777) == "0o640"
+    assert path.stat().st_gid == os.getgid()
+    assert [p.name for p in tmp_path.iterdir()] == ["s3share.prom"]
 
 
 def test_certificate_end_date_read_by_openssl(tmp_path):
