@@ -88,7 +88,8 @@ def legacy_log_state(text):
 
 # What the collection's /etc/default/minio writes (roles/minio_server), and the
 # older names of the root credentials it replaces.
-WRITTEN_KEYS = ("MINIO_VOLUMES", "MINIO_OPTS", "MINIO_SERVER_URL", "MINIO_BROWSER_REDIRECT_URL") + ROOT_KEYS \
+WRITTEN_KEYS = ("MINIO_VOLUMES", "MINIO_OPTS", "MINIO_SERVER_URL", "MINIO_BROWSER_REDIRECT_URL",
+                "MINIO_STS_DURATION") + ROOT_KEYS \
     + LEGACY_ROOT_KEYS
 
 

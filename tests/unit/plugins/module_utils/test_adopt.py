@@ -367,3 +367,12 @@ def test_the_job_stays_when_its_record_does_not_read_back_as_written():
     assert runner.removed == [] and result["converted"] == []
     assert [r["id"] for r in result["refused"]] == [3] and "at job is kept" in result["refused"][0]["reason"]
     assert [line[:3] for line in audit.lines] == [("adopt_at_job", "at-job:3", "failed")]
+
+
+def test_every_key_of_the_roles_settings_file_is_known_as_written():
+    """A key the minio_server template writes, unknown here, would refuse every second adoption run."""
+    import re
+    from pathlib import Path
+    template = Path(__file__).resolve().parents[4] / "roles" / "minio_server" / "templates" / "etc" / "default" / "minio.j2"
+    written = set(re.findall(r"^(MINIO_[A-Z_]+)=", template.read_text(), flags=re.M))
+    assert written and written <= set(adopt_plan.WRITTEN_KEYS), sorted(written - set(adopt_plan.WRITTEN_KEYS))
