@@ -47,7 +47,7 @@ def _sts_signed_headers(server, method, path, creds, headers):
 
 @pytest.fixture(scope="module")
 def folder(server):
-    s3, _ = server.clients()
+    s3 = server.clients()[0]
     import io
     bucket = new_bucket(server, "condhdr")
     key = "results/p/f.txt"
@@ -114,7 +114,7 @@ def test_deny_on_principaltype_is_not_bypassed_by_header(server, folder):
 
 
 def test_prefix_condition_is_not_satisfied_by_header(server, folder):
-    bucket, _ = folder
+    bucket = folder[0]
     access_key, secret_key = make_user(server, [{
         "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": ["arn:aws:s3:::%s" % bucket],
         "Condition": {"StringLike": {"s3:prefix": ["allowed/*"]}}}], tag="prefix")
@@ -129,7 +129,7 @@ def test_prefix_condition_is_not_satisfied_by_header(server, folder):
 
 
 def test_header_condition_defined_by_s3_still_works(server, folder):
-    bucket, _ = folder
+    bucket = folder[0]
     access_key, secret_key = make_user(server, [{
         "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": ["arn:aws:s3:::%s/sse/*" % bucket],
         "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}], tag="sse")

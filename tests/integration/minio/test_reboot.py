@@ -75,7 +75,7 @@ def _boot_state(box, want=("running", "degraded")):
     """Waits until systemd's boot is over in one of the wanted states; returns the last state.
     (The boot ends with "Startup finished" a moment before a failed local-fs.target's emergency mode.)"""
     state = ""
-    for _ in range(90):
+    for _attempt in range(90):
         state = _exec(box, "systemctl", "is-system-running", check=False).stdout.strip()
         if state in want:
             break
@@ -85,7 +85,7 @@ def _boot_state(box, want=("running", "degraded")):
 
 
 def _ready(box, timeout=60):
-    for _ in range(timeout):
+    for _attempt in range(timeout):
         if _exec(box, "curl", "-fsS", "--cacert", CA, "-o", "/dev/null", READY, check=False).returncode == 0:
             return True
         time.sleep(1)
@@ -150,7 +150,7 @@ def test_nectar_comes_back_after_a_reboot_and_the_next_converge_changes_nothing(
     assert _exec(box, "test", "-s", "/srv/s3/data/.minio.sys/format.json", check=False).returncode == 0
     assert _exec(box, "sh", "-c", "mc --no-color cat local/ligan/before.bin | cmp - /root/before.bin",
                  check=False).returncode == 0
-    for _ in range(20):
+    for _attempt in range(20):
         metric = _exec(box, "cat", METRIC, check=False).stdout
         if "data" in metric:
             break
