@@ -147,11 +147,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._host import file_set
 
 
 def main():
-    # Not even the host's journal gets the invocation: Ansible logs a list of options as Python's repr, where
-    # a multi-line secret (a TLS key, a settings file) no longer matches its no_log value and is written
-    # in clear (found in the journal: the server key and MINIO_ROOT_PASSWORD). The audit log is ours.
     module = AnsibleModule(
-        no_log=True,
         argument_spec=dict(
             entries=dict(
                 type="list", elements="dict", required=True,

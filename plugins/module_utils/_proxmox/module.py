@@ -24,10 +24,6 @@ class ProxmoxModule:
         spec = proxmox_argument_spec()
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
-        # Not even the host's journal gets the invocation: Ansible logs a list of options as Python's repr, where
-        # a multi-line secret (a TLS key, a settings file) no longer matches its no_log value and is written
-        # in clear (found in the journal: the server key and MINIO_ROOT_PASSWORD). The audit log is ours.
-        kwargs.setdefault("no_log", True)
         self.module = AnsibleModule(
             argument_spec=spec,
             required_one_of=PROXMOX_REQUIRED_ONE_OF + list(required_one_of or []),

@@ -58,6 +58,18 @@ def _converge(box):
             if h.get("changed")]
 
 
+def _wait_drive_metric(box, value, tries):
+    """Waits for the drive check's metric of nectar's data drive to read value (1 mounted, 0 not)."""
+    wanted = 's3share_minio_drive_mounted{node="nectar",drive="/srv/s3/data"} %d' % value
+    metric = ""
+    for _attempt in range(tries):
+        metric = _exec(box, "cat", METRIC, check=False).stdout
+        if wanted in metric:
+            break
+        time.sleep(1)
+    assert wanted in metric, metric
+
+
 def _power_cycle(box, disk_action):
     """docker stop, the data disk unplugged or replugged, docker start."""
     subprocess.run(["docker", "stop", box["name"]], check=True, capture_output=True, timeout=120)
@@ -150,12 +162,7 @@ def test_nectar_comes_back_after_a_reboot_and_the_next_converge_changes_nothing(
     assert _exec(box, "test", "-s", "/srv/s3/data/.minio.sys/format.json", check=False).returncode == 0
     assert _exec(box, "sh", "-c", "mc --no-color cat local/ligan/before.bin | cmp - /root/before.bin",
                  check=False).returncode == 0
-    for _attempt in range(20):
-        metric = _exec(box, "cat", METRIC, check=False).stdout
-        if "data" in metric:
-            break
-        time.sleep(1)
-    assert 's3share_minio_drive_mounted{node="nectar",drive="/srv/s3/data"} 1' in metric, metric
+    _wait_drive_metric(box, 1, tries=20)
     # Nothing to do on the next converge.
     assert _converge(box) == []
     print("reboot: first converge %.1f s, MinIO ready %.1f s after docker restart" % (box["converge_s"], back))
@@ -169,13 +176,7 @@ def test_a_data_disk_missing_at_boot_keeps_minio_off_the_bare_mount_point(box):
     assert _boot_state(box, want=("degraded",)) == "degraded"
     assert _exec(box, "systemctl", "is-failed", "srv-s3-data.mount", check=False).stdout.strip() == "failed"
     assert _exec(box, "systemctl", "is-active", "minio.service", check=False).stdout.strip() != "active"
-    metric = ""
-    for _attempt in range(90):
-        metric = _exec(box, "cat", METRIC, check=False).stdout
-        if 'drive="/srv/s3/data"} 0' in metric:
-            break
-        time.sleep(1)
-    assert 's3share_minio_drive_mounted{node="nectar",drive="/srv/s3/data"} 0' in metric, metric
+    _wait_drive_metric(box, 0, tries=90)
     # /srv/s3/data is now a bare directory on the cache disk: MinIO left it empty.
     assert _exec(box, "mountpoint", "-q", "/srv/s3/data", check=False).returncode != 0
     assert _exec(box, "find", "/srv/s3/data", "-mindepth", "1").stdout == ""
