@@ -139,6 +139,16 @@ def root_mc(box, *args, check=True, input_text=None):
     return _exec(box, "mc", "--no-color", "--json", *args, check=check, input_text=input_text)
 
 
+def published(box):
+    """chu-liege's folder as it is now: FILES, and the SHA256SUMS that s3share-push writes there once
+    share_results has published it (that test runs first on this box)."""
+    files = dict(FILES)
+    manifest = root_mc(box, "cat", "root/ligan/results/chu-liege/SHA256SUMS", check=False)
+    if manifest.returncode == 0:
+        files["SHA256SUMS"] = manifest.stdout
+    return files
+
+
 class Guard:
     """Follows the server and the audit log across refusals: each must change nothing."""
 
@@ -488,7 +498,7 @@ def test_delegated_commands_over_ssh_and_every_refusal(box):
     assert extended["collaborator"]["expires_at"] > added["collaborator"]["expires_at"]
     rc, links, proc = s3share(box, "share", "ligan/results/chu-liege", "--days", "3")
     assert rc == 0 and sorted(link["object"] for link in links["links"]) == \
-        sorted("results/chu-liege/" + p for p in FILES), proc.stdout + proc.stderr
+        sorted("results/chu-liege/" + p for p in published(box)), proc.stdout + proc.stderr
     rc, revoked, proc = s3share(box, "collab", "revoke", "bordet")
     assert rc == 0 and revoked["changed"], revoked
     state = snapshot(box)
@@ -650,10 +660,12 @@ def test_links_are_signed_by_the_link_identity_and_download(box):
     # A folder gives one link per object, each downloading its object.
     rc, doc, proc = s3share(box, "share", "ligan/results/chu-liege", "--days", "3")
     assert rc == 0
+    files = published(box)
+    assert sorted(link["object"] for link in doc["links"]) == sorted("results/chu-liege/" + p for p in files)
     for link in doc["links"]:
         assert "X-Amz-Credential=s3share-links%2F" in link["url"]
         path = link["object"][len("results/chu-liege/"):]
-        assert _exec(box, "curl", "-sS", "--fail", "--cacert", CA_IN_BOX, link["url"]).stdout == FILES[path]
+        assert _exec(box, "curl", "-sS", "--fail", "--cacert", CA_IN_BOX, link["url"]).stdout == files[path]
     guard.unchanged("share of the folder", audited=1)
 
 
@@ -809,7 +821,9 @@ def _collaborator_on_server(box, name):
     return record, policy, users
 
 
-@pytest.mark.parametrize("moment", ["started", "record", "policy", "started+0.15", "started+0.5"])
+# Moments are events (the audit line, a file of MinIO's appearing), never a delay after one: a delay lands
+# after the end of the run on a quick machine, and then the test would prove nothing.
+@pytest.mark.parametrize("moment", ["started", "record", "policy"])
 def test_a_sigterm_during_collab_add_leaves_a_whole_account_with_its_secret_or_nothing(box, moment):
     name = "sig-" + secrets.token_hex(3)
     trigger, dummy, delay = moment.partition("+")
@@ -843,14 +857,13 @@ def test_a_sigterm_during_collab_add_leaves_a_whole_account_with_its_secret_or_n
         _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "revoke", name, check=False)
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.05])
-def test_a_sigterm_during_collab_extend_completes_the_change_and_audits_it(box, delay):
+def test_a_sigterm_during_collab_extend_completes_the_change_and_audits_it(box):
     name = "ext-" + secrets.token_hex(3)
     rc, added, proc = s3share(box, "collab", "add", name, "ligan", "results/chu-liege", "2")
     assert rc == 0, proc.stdout + proc.stderr
     try:
         lines_before = len(audit_lines(box)[1])
-        run = _kill_during(box, "started", name, delay, "collab", "extend", name, "9")
+        run = _kill_during(box, "started", name, 0.0, "collab", "extend", name, "9")
         record, policy, users = _collaborator_on_server(box, name)
         lines = [line for line in audit_lines(box)[1][lines_before:] if line["target"] == "collaborator:" + name]
         assert run["fired"], ("the run was never caught at this moment", run, lines)
