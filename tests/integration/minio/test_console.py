@@ -343,28 +343,3 @@ def test_after_expiry_the_session_and_sts_keys_are_refused(soon_before, server, 
     derived = boto3_client(server, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
     after = boto3_call(derived.get_object, Bucket=world["bucket"], Key=soon_before["key"])
     assert not after.ok and after.code == "AccessDenied", after
-
-
-def test_after_the_sweep_login_and_sts_are_refused(soon_before, soon_disabled, chromium, server, world,
-                                                   collaborators, shots):
-    """Once the account is disabled (soon_disabled), the console refuses the login, and MinIO the STS keys
-    minted before and any new AssumeRole."""
-    soon = collaborators["soon"]
-    fresh = Console(chromium, server, shots)
-    try:
-        status = fresh.login(soon["access_key"], soon["secret_key"])
-        fresh.shot("soon-login-after-expiry")
-        assert status in (401, 403), "an expired collaborator logged in to the console (status %s)" % status
-        assert "/browser" not in fresh.page.url
-    finally:
-        fresh.close()
-    answer = soon_before["console"].api_download(world["bucket"], soon_before["key"])
-    assert answer[0] != 200 and world["files"][soon["project"]] not in answer[1], answer
-    keys = soon_before["keys"]
-    derived = boto3_client(server, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
-    after = boto3_call(derived.get_object, Bucket=world["bucket"], Key=soon_before["key"])
-    assert not after.ok and after.code in REFUSED, after
-    sts = boto3_client(server, soon["access_key"], soon["secret_key"], service="sts")
-    again = boto3_call(sts.assume_role, RoleArn="arn:xxx:xxx:xxx:xxxx", RoleSessionName="after-expiry",
-                       DurationSeconds=900)
-    assert not again.ok and again.code in REFUSED, again
