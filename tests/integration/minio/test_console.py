@@ -127,7 +127,11 @@ class Console:
                                            viewport={"width": 1280, "height": 800})
         self.context.route("**/*", _loopback_only)
         self.page = self.context.new_page()
+        # Requests that failed (a refused HTTP/2 stream, a closed connection): shown when a page never loads.
+        self.failed = []
+        self.page.on("requestfailed", lambda r: self.failed.append("%s %s" % (urlsplit(r.url).path, r.failure)))
         self.page.set_default_timeout(20000)
+        self.login_body = None
 
     def shot(self, name):
         self.page.screenshot(path=str(self.shots / ("%s.png" % name)))
@@ -141,7 +145,9 @@ class Console:
         """Fill the login form; the status of the console's POST /api/v1/login (204 when it worked)."""
         for attempt in range(4):
             # Chromium aborts a load when the host's interfaces change (the other suites' containers come
-            # and go: net::ERR_NETWORK_CHANGED, ERR_SOCKET_NOT_CONNECTED): load the page again.
+            # and go: net::ERR_NETWORK_CHANGED): load the page again. (The login page that never rendered,
+            # with ERR_HTTP2_SERVER_REFUSED_STREAM and ERR_CONNECTION_CLOSED on its assets, was the console
+            # server's keep-alives being off: patch 0011, test_console_keepalive.py.)
             try:
                 self.page.goto(self.base + "/login")
                 self.page.wait_for_selector("#accessKey", timeout=15000)
@@ -149,16 +155,28 @@ class Console:
             except PlaywrightError:
                 if attempt == 3:
                     self.shot("login-page")
-                    raise
+                    raise AssertionError("the console's login page did not load; failed requests: %s"
+                                         % self.failed[-12:])
         self.page.fill("#accessKey", access_key)
         self.page.fill("#secretKey", secret_key)
         with self.page.expect_response(lambda r: urlsplit(r.url).path == "/api/v1/login"
                                        and r.request.method == "POST") as answer:
             self.page.click("#do-login")
         status = answer.value.status
+        self.login_body = answer.value.request.post_data  # what the form sent, replayed by login_again()
         if status == 204:
             self.page.wait_for_url("**/browser**")
         return status
+
+    def login_again(self, body):
+        """POST a login body the form sent before to /api/v1/login, in this context: the console's status.
+
+        Playwright's request client, not a page load: Chromium aborts page loads when the host's interfaces
+        change (the other suites' containers come and go), and a login page that did not load would prove
+        nothing. The answer is the console server's, as for the form."""
+        answer = self.context.request.post(self.base + "/api/v1/login", data=body,
+                                           headers={"Content-Type": "application/json"})
+        return answer.status
 
     def open_folder(self, bucket, prefix, name):
         """Open bucket/prefix in the object browser (it lists over a websocket): the text of the page once
@@ -233,8 +251,15 @@ def soon_before(chromium, server, world, collaborators, shots):
     if keys:
         derived = boto3_client(server, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
         read = boto3_call(derived.get_object, Bucket=world["bucket"], Key=key)
+    # The same login again, in a fresh context, replaying what the form sent: the control of the refusal
+    # after the sweep (test_after_the_sweep_login_and_sts_are_refused).
+    fresh = Console(chromium, server, shots)
+    try:
+        replayed = fresh.login_again(console.login_body)
+    finally:
+        fresh.close()
     done = _now()
-    yield {"console": console, "login": status, "listed": listed, "downloaded": downloaded, "minted": minted,
+    yield {"console": console, "login": status, "replayed": replayed, "listed": listed, "downloaded": downloaded, "minted": minted,
            "keys": keys, "read": read, "done": done, "key": key}
     console.close()
 
@@ -343,3 +368,30 @@ def test_after_expiry_the_session_and_sts_keys_are_refused(soon_before, server, 
     derived = boto3_client(server, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
     after = boto3_call(derived.get_object, Bucket=world["bucket"], Key=soon_before["key"])
     assert not after.ok and after.code == "AccessDenied", after
+
+
+def test_after_the_sweep_login_and_sts_are_refused(soon_before, soon_disabled, chromium, server, world,
+                                                   collaborators, shots):
+    """Once the account is disabled (soon_disabled), the console refuses the login, and MinIO the STS keys
+    minted before and any new AssumeRole.
+
+    The login is the body Chromium's form posted before the expiry, posted again from a fresh context: it
+    was accepted then (the control, 204) and must be refused now."""
+    soon = collaborators["soon"]
+    assert soon_before["login"] == 204 and soon_before["replayed"] == 204, soon_before
+    fresh = Console(chromium, server, shots)
+    try:
+        status = fresh.login_again(soon_before["console"].login_body)
+        assert status in (401, 403), "an expired collaborator logged in to the console (status %s)" % status
+    finally:
+        fresh.close()
+    answer = soon_before["console"].api_download(world["bucket"], soon_before["key"])
+    assert answer[0] != 200 and world["files"][soon["project"]] not in answer[1], answer
+    keys = soon_before["keys"]
+    derived = boto3_client(server, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+    after = boto3_call(derived.get_object, Bucket=world["bucket"], Key=soon_before["key"])
+    assert not after.ok and after.code in REFUSED, after
+    sts = boto3_client(server, soon["access_key"], soon["secret_key"], service="sts")
+    again = boto3_call(sts.assume_role, RoleArn="arn:xxx:xxx:xxx:xxxx", RoleSessionName="after-expiry",
+                       DurationSeconds=900)
+    assert not again.ok and again.code in REFUSED, again
