@@ -66,6 +66,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.share import (
     ShareRefused, object_stat, objects_to_share, sign_links, validate_share,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._s3share import ratelimit
 from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (
     Caller, NotAllowed, groups_of, load_delegations,
 )
@@ -605,6 +606,9 @@ def _run(argv, config_path, delegations_path, out, err, signals):
         message = "cannot tell who runs this command, so it does nothing: %s" % actor_problem
         session.audit.write("s3share", "s3share", "refused", reason=message, argv=argv)
         return report(EXIT_REFUSED, message, refused=True)
+    refused = _rate_limited(session, actor, argv)
+    if refused:
+        return report(EXIT_REFUSED, refused, refused=True)
     # Absurd input is refused before it is parsed, and the audit line keeps only its first characters.
     longest = max(len(a) for a in argv)
     if len(argv) > MAX_ARGUMENTS or longest > MAX_ARGUMENT:
@@ -662,6 +666,37 @@ def _run(argv, config_path, delegations_path, out, err, signals):
         details = dict(details, interrupted=signal.Signals(signals.received).name)
     session.audit.write(action, target, outcome, **details)
     return 128 + signals.received if signals.received is not None else EXIT_OK
+
+
+def _rate_limited(session, actor, argv):
+    """None when this run may go on; else the refusal. Admins are not limited (ratelimit.py says why).
+
+    A refused run writes an audit line only when it is the first of its spell; the first run allowed again
+    writes how many were refused in between. The settings may be set in admin.json (rate_limit_*)."""
+    if session.caller.is_admin:
+        return None
+    config = session.config
+    burst = int(config.get("rate_limit_burst") or ratelimit.BURST)
+    per_minute = float(config.get("rate_limit_per_minute") or ratelimit.REFILL_PER_MINUTE)
+    try:
+        decision = ratelimit.take(actor, config.get("rate_limit_dir") or ratelimit.DEFAULT_DIRECTORY,
+                                  burst=burst, per_minute=per_minute)
+    except (OSError, ratelimit.RateLimitError) as exc:
+        message = "cannot count this run against the rate limit, so it does nothing: %s" % exc
+        session.audit.write("rate_limit", "s3share", "failed", reason=message, argv=argv)
+        return message
+    if decision.refused_before:
+        session.audit.write("rate_limit", "s3share", "refused", refused_runs=decision.refused_before,
+                            reason="%d runs were refused by the rate limit before this one"
+                            % decision.refused_before)
+    if decision.allowed:
+        return None
+    message = ("too many runs: %d in a row, then %g a minute; try again in %d s"
+               % (burst, per_minute, int(decision.retry_after) + 1))
+    if decision.audit_this_refusal:
+        session.audit.write("rate_limit", "s3share", "refused", argv=argv,
+                            reason=message + " (the next refusals are counted, not written one by one)")
+    return message
 
 
 def _interrupted(session, action, target, exc, argv, report):

@@ -879,6 +879,31 @@ def test_a_sigterm_during_collab_extend_completes_the_change_and_audits_it(box):
         _exec(box, "sudo", "-n", S3SHARE, "--json", "collab", "revoke", name, check=False)
 
 
+def test_a_delegated_loop_is_rate_limited(box):
+    """sgressier loops the real command through sudo (20 runs in one SSH session) with a burst of 3: the
+    first 3 runs are refused as usual (one line each), the 4th writes one rate-limit line, the 16 others
+    are refused with no line. Without the limit the loop wrote 20 lines (one per run)."""
+    saved = _exec(box, "cat", CONFIG).stdout
+    config = json.loads(saved)
+    config.update({"rate_limit_burst": 3, "rate_limit_per_minute": 0.001})
+    try:
+        _exec(box, "sh", "-ec", "cat > %s.new && chmod 0600 %s.new && mv %s.new %s && rm -f /run/s3share-rate/sgressier.json"
+              % (CONFIG, CONFIG, CONFIG, CONFIG), input_text=json.dumps(config))
+        guard = Guard(box)
+        proc = ssh(box, "sgressier", "for i in $(seq 20); do sudo -n %s --json collab show nosuch-%s; echo \"rc=$?\"; done"
+                   % (S3SHARE, "x"))
+        codes = re.findall(r"^rc=(\d+)$", proc.stdout, re.M)
+        assert codes == ["3"] * 20, proc.stdout + proc.stderr
+        assert proc.stdout.count("too many runs") == 17, proc.stdout
+        lines = guard.unchanged("a loop of 20 runs", audited=4)
+        assert [line["action"] for line in lines[3:]] == ["rate_limit"], lines
+        assert all(line["actor"] == "sgressier" and line["result"] == "refused" for line in lines), lines
+        box["refusals"] = box.get("refusals", 0) + 4
+    finally:
+        _exec(box, "sh", "-ec", "cat > %s.new && chmod 0600 %s.new && mv %s.new %s && rm -f /run/s3share-rate/sgressier.json"
+              % (CONFIG, CONFIG, CONFIG, CONFIG), input_text=saved)
+
+
 def test_zz_actions_log_is_rotated_without_losing_a_line(box):
     """Last in this file: it moves actions.log away, as logrotate does once a month."""
     conf_path = "/etc/logrotate.d/s3share-actions"

@@ -91,7 +91,8 @@ def server_files(tmp_path):
     # Port 9 on loopback: nothing answers, so any test that reached MinIO would fail.
     config.write_text(json.dumps({"endpoint": "https://127.0.0.1:9", "access_key": "rootadmin",
                                   "secret_key": "Root'Secret\" $x\\ ", "audit_log": str(tmp_path / "actions.log"),
-                                  "records_bucket": "s3share-admin"}))
+                                  "records_bucket": "s3share-admin",
+                                  "rate_limit_dir": str(tmp_path / "rate")}))
     delegations = tmp_path / "delegations.json"
     delegations.write_text(json.dumps(DELEGATIONS))
     return config, delegations, tmp_path / "actions.log"
@@ -196,3 +197,70 @@ def test_signals_are_held_then_raised_once_armed():
     finally:
         guard.restore()
     assert signals_module.getsignal(signals_module.SIGTERM) == signals_module.SIG_DFL
+
+
+# --------------------------------------------------------------------------- the rate limit
+def test_a_delegated_user_looping_writes_a_bounded_number_of_audit_lines(server_files):
+    """70 refused runs in a row (burst 5 here): 5 lines for the first 5, one for the first rate refusal,
+    none for the 64 others; the next allowed run writes one line with the count, then its own."""
+    config, delegations, log = server_files
+    document = json.loads(config.read_text())
+    document.update({"rate_limit_burst": 5, "rate_limit_per_minute": 0.0001})
+    config.write_text(json.dumps(document))
+    argv = ["collab", "add", "chu-liege", "impact-pm", "results/x", "5"]
+    codes = [run_as("alice", ["bioinfo-ligan"], argv, server_files) for dummy in range(70)]
+    assert [c[0] for c in codes] == [3] * 70
+    assert all("may not share on impact-pm" in c[2] for c in codes[:5])
+    assert all("too many runs" in c[2] for c in codes[5:]), codes[5]
+    lines = audit_lines(server_files)
+    assert len(lines) == 6, [line["action"] for line in lines]
+    assert lines[5]["action"] == "rate_limit" and lines[5]["result"] == "refused"
+    assert lines[5]["actor"] == "alice"
+    # Another user is not limited by alice's spell.
+    assert "may not share" in run_as("bob", ["bioinfo-ligan"], argv, server_files)[2]
+    # The bucket refills: the next allowed run of alice says how many were refused, then writes its own line.
+    document["rate_limit_per_minute"] = 60000.0
+    config.write_text(json.dumps(document))
+    code, dummy, err = run_as("alice", ["bioinfo-ligan"], argv, server_files)
+    assert code == 3 and "may not share on impact-pm" in err
+    lines = audit_lines(server_files)
+    assert lines[-2]["action"] == "rate_limit" and lines[-2]["refused_runs"] == 65, lines[-2]
+    assert lines[-1]["result"] == "refused" and lines[-1]["actor"] == "alice" and "impact-pm" in lines[-1]["reason"]
+
+
+def test_admins_are_not_rate_limited(server_files):
+    config, delegations, log = server_files
+    document = json.loads(config.read_text())
+    document.update({"rate_limit_burst": 1, "rate_limit_per_minute": 0.0001})
+    config.write_text(json.dumps(document))
+    for dummy in range(5):
+        code, out, err = run_as("sgressier", ["s3share-admins"], ["user", "add", "Bad Name", "ligan"], server_files)
+        assert "too many runs" not in err, err
+    assert len(audit_lines(server_files)) == 5
+
+
+def test_the_rate_state_directory_must_be_private(server_files, tmp_path):
+    config, delegations, log = server_files
+    shared = tmp_path / "shared-rate"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    document = json.loads(config.read_text())
+    document["rate_limit_dir"] = str(shared)
+    config.write_text(json.dumps(document))
+    code, out, err = run_as("alice", ["bioinfo-ligan"], ["collab", "list"], server_files)
+    assert code == 3 and "cannot count this run" in err and "mode 0700" in err, err
+    assert audit_lines(server_files)[-1]["result"] == "failed"
+
+
+def test_concurrent_runs_are_each_counted(tmp_path):
+    """Eight processes take 40 runs at once from a burst of 30: exactly 30 are allowed (flock)."""
+    import multiprocessing
+    directory = str(tmp_path / "rate")
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        allowed = pool.starmap(_take_one, [(directory,)] * 40)
+    assert sum(allowed) == 30, sum(allowed)
+
+
+def _take_one(directory):
+    from ansible_collections.egid.s3share.plugins.module_utils._s3share import ratelimit
+    return ratelimit.take("alice", directory, burst=30, per_minute=0.0001).allowed
