@@ -253,11 +253,13 @@ def test_internal_read_write_keys_cannot_destroy_versions_nor_mint_keys(server, 
     assert json.loads(admin.list_service_account(user)).get("accounts") in (None, [])
 
 
-@pytest.mark.xfail(strict=True, reason="MinIO authorises x-minio-force-delete with s3:DeleteObject alone and no policy "
-                                       "key can name that header: needs a server-side fix (docs/security-local.md)")
 def test_internal_keys_cannot_force_delete_every_version_of_a_folder(server, ansible, prefix):
+    """x-minio-force-delete on a DeleteObject removed every version under the name with s3:DeleteObject alone
+    (no policy key names that header). Patch 0013 (EGID-2026-003) asks for s3:DeleteObjectVersion and
+    s3:ForceDeleteBucket too: the internal read-write key is refused, and both versions stay. Root still may."""
     import boto3
     import botocore.config
+    import botocore.exceptions
     from minio.commonconfig import ENABLED
     from minio.versioningconfig import VersioningConfig
 
@@ -279,8 +281,18 @@ def test_internal_keys_cannot_force_delete_every_version_of_a_folder(server, ans
     def force(request, **kwargs):
         request.headers["x-minio-force-delete"] = "true"
     client.meta.events.register("before-sign.s3.DeleteObject", force)
-    try:
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
         client.delete_object(Bucket=bucket, Key="data/")
-    except Exception:  # pylint: disable=broad-except
-        pass  # refused: what we want; the versions below tell
+    assert refused.value.response["Error"]["Code"] == "AccessDenied", refused.value.response
     assert len(list(s3.list_objects(bucket, recursive=True, include_version=True))) == 2
+    # The plain delete of the same key still works (a delete marker; the versions stay).
+    client.meta.events.unregister("before-sign.s3.DeleteObject", force)
+    client.delete_object(Bucket=bucket, Key="data/run.txt")
+    assert len(list(s3.list_objects(bucket, recursive=True, include_version=True))) == 3
+    # Root keeps the feature: the whole history under data/ goes.
+    root = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
+                        aws_secret_access_key=server.secret_key, region_name="us-east-1", verify=server.ca_path,
+                        config=botocore.config.Config(s3={"addressing_style": "path"}))
+    root.meta.events.register("before-sign.s3.DeleteObject", force)
+    root.delete_object(Bucket=bucket, Key="data/")
+    assert not list(s3.list_objects(bucket, recursive=True, include_version=True))
