@@ -44,10 +44,14 @@ EXAMPLES = r"""
 
 RETURN = r"""
 server:
-  description: Server mode, deployment id, version, KMS status and usage.
+  description:
+    - Server mode, deployment id, version, KMS status and usage.
+    - C(patch_levels) lists the patch levels the servers report (the egid.s3share build, for example C(egid.2);
+      C("") for an upstream build), and C(advisories) what every server's patch level fixes (docs/security.md).
   returned: when server is gathered
   type: dict
   sample: {"mode": "online", "deployment_id": "40ca2eb9-...", "versions": ["2025-10-15T17:29:55Z"],
+           "patch_levels": ["egid.2"], "advisories": ["CVE-2026-41145", "EGID-2026-002"],
            "kms": true, "buckets": 2, "objects": 12, "usage_bytes": 123456}
 buckets:
   description: Buckets by name.

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import re
 import ssl
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -198,6 +200,17 @@ def test_info(server, ansible, prefix):
     assert result[0]["server"]["mode"] == "online"
     assert prefix + "-info" in result[1]["buckets"] and "users" not in result[1]
     assert set(result[0]) >= {"server", "buckets", "users", "groups", "policies", "collaborators"}
+
+
+def test_info_reports_the_patch_level(server, ansible, binaries):
+    """The running server's patch level, over the admin API, is the one its binary prints (patch 0014)."""
+    printed = subprocess.run([binaries["minio"], "--version"], check=True, capture_output=True, text=True).stdout
+    level = re.search(r"^Patches: (egid\.[0-9.]+) \((.*)\)$", printed, re.M)
+    assert level, printed
+    [result] = ansible.run(server, [{"egid.s3share.minio_info": {"gather_subset": ["server"]}}])
+    assert result["server"]["patch_levels"] == [level.group(1)], result["server"]
+    assert result["server"]["advisories"] == sorted(a.strip() for a in level.group(2).split(",")), result["server"]
+    assert "CVE-2026-41145" in result["server"]["advisories"]
 
 
 def test_tls_is_verified(server, ansible, tmp_path):
