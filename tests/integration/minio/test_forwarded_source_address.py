@@ -63,8 +63,8 @@ def test_the_source_ip_condition_sees_the_real_peer(server, folder):
     access_key, secret_key = _reader(server, bucket, "127.0.0.1/32", "fwdin")
     path = "/%s/%s" % (bucket, key)
     for headers in ({}, {"X-Forwarded-For": FORGED}):
-        reply = send(server, "GET", path, b"", signed_headers(server, "GET", path, access_key, secret_key,
-                                                             headers=headers))
+        signed = signed_headers(server, "GET", path, access_key, secret_key, headers=headers)
+        reply = send(server, "GET", path, b"", signed)
         assert reply.status == 200 and reply.body == BODY, (headers, reply.status, reply.body[:200])
 
 

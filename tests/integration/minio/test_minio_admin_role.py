@@ -193,7 +193,9 @@ def test_role_converges_idempotently_with_a_secret_full_of_special_characters(co
                       "validate_certs": True, "region": "us-east-1", "records_bucket": "s3share-admin",
                       "audit_log": BASE + "/logs/actions.log", "public_endpoint": ENDPOINT,
                       # No link identity is configured in this test.
-                      "links_access_key": None, "links_secret_key": None}
+                      "links_access_key": None, "links_secret_key": None,
+                      # The delegated users' rate limit, the role's defaults.
+                      "rate_limit_burst": 60, "rate_limit_per_minute": 6.0}
     assert _exec(container, "test", "-e", BASE + "/etc/sweep.env", check=False).returncode == 1
     assert _exec(container, "stat", "-c", "%a %U", BASE + "/state").stdout.split() == ["750", "root"]
 

@@ -303,7 +303,10 @@ def box(binaries, pki, tmp_path_factory):
                      "minio_admin_pip_wheelhouse": str(wheels),
                      "minio_admin_delegations": [{"group": "bioinfo-ligan", "buckets": ["ligan"]}],
                      "minio_admin_links_secret_key": LINKS_SECRET,
-                     "minio_admin_public_endpoint": ENDPOINT}}],
+                     "minio_admin_public_endpoint": ENDPOINT,
+                     # This suite runs sgressier's commands back to back, over 60 in a row: the rate limit
+                     # is tested by test_a_delegated_loop_is_rate_limited, with a burst of its own.
+                     "minio_admin_rate_limit_burst": 1000}}],
                  # s3share-push for the bioinformaticians, as the mc_client role installs it.
                  "tasks": [{"name": "Install s3share-push", "ansible.builtin.include_role": {
                      "name": "egid.s3share.mc_client", "tasks_from": "push"},
