@@ -375,14 +375,22 @@ def test_after_the_sweep_login_and_sts_are_refused(soon_before, soon_disabled, c
     """Once the account is disabled (soon_disabled), the console refuses the login, and MinIO the STS keys
     minted before and any new AssumeRole.
 
-    The login is the body Chromium's form posted before the expiry, posted again from a fresh context: it
-    was accepted then (the control, 204) and must be refused now."""
+    The login is tried twice from fresh contexts: in Chromium, through the login form as a person does, and
+    by posting again the exact body the form posted before the expiry (accepted then: the control, 204)."""
     soon = collaborators["soon"]
     assert soon_before["login"] == 204 and soon_before["replayed"] == 204, soon_before
     fresh = Console(chromium, server, shots)
     try:
-        status = fresh.login_again(soon_before["console"].login_body)
+        status = fresh.login(soon["access_key"], soon["secret_key"])
+        fresh.shot("soon-login-after-the-sweep")
         assert status in (401, 403), "an expired collaborator logged in to the console (status %s)" % status
+        assert "/browser" not in fresh.page.url
+    finally:
+        fresh.close()
+    fresh = Console(chromium, server, shots)
+    try:
+        status = fresh.login_again(soon_before["console"].login_body)
+        assert status in (401, 403), "the replayed login was accepted (status %s)" % status
     finally:
         fresh.close()
     answer = soon_before["console"].api_download(world["bucket"], soon_before["key"])
