@@ -3,19 +3,25 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The JSON-lines audit log (one line per change and per refusal).
 
-Appends are serialised with flock() and written with a single write() on a
-file opened with O_APPEND, so lines from concurrent runs never interleave.
+Appends are serialised with flock() (on <log>.lock) and written with a
+single write() on a file opened with O_APPEND, so lines from concurrent runs
+never interleave. Under the same lock each line gets its place in a hash
+chain ("seq" and "prev", see audit_chain.py), so that a removed, changed or
+moved line is detected by audit_chain.verify_chain (s3share audit --verify).
 Secrets never reach the log: the caller passes the values to scrub, and any
 record containing one of them is scrubbed before it is written.
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
 import datetime
-import fcntl
 import json
 import os
 import pwd
 import stat
+
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import (
+    append_chained, ensure_chain_writable,
+)
 
 DEFAULT_AUDIT_LOG = "/opt/minio-admin/logs/actions.log"
 _REDACTED = "********"
@@ -162,6 +168,7 @@ class AuditLog:
             os.makedirs(directory, 0o750)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         os.close(fd)
+        ensure_chain_writable(self.path)
 
     def _scrub(self, text):
         for secret in self.secrets:
@@ -172,6 +179,8 @@ class AuditLog:
         """Append one record. result is 'started', 'changed', 'refused', 'failed' or 'interrupted'.
 
         Every string is cut at FIELD_LIMIT characters and every list at LIST_LIMIT items (see cap()).
+        The chain fields seq and prev are added last, under the lock (a detail of either name is replaced);
+        records keeps the records without them.
         """
         record = {
             "timestamp": utc_timestamp(),
@@ -186,19 +195,8 @@ class AuditLog:
                 record[key] = value
         # Scrubbed first (a secret cut in two by the cap would escape the scrubbing), then capped.
         scrubbed = json.loads(self._scrub(json.dumps(record, sort_keys=True, default=str)))
-        line = json.dumps(cap(scrubbed), sort_keys=True) + "\n"
-        self.records.append(json.loads(line))
+        capped = json.loads(json.dumps(cap(scrubbed), sort_keys=True))
+        self.records.append(capped)
         if not self.enabled:
             return
-        data = line.encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                written = 0
-                while written < len(data):
-                    written += os.write(fd, data[written:])
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        append_chained(self.path, capped)
