@@ -191,7 +191,7 @@ def test_the_chain_continues_across_rotations_plain_and_gzip(tmp_path):
     # A line changed inside the compressed file is found there, with its line number.
     with gzip.open(oldest, "rb") as handle:
         lines = handle.read().splitlines(keepends=True)
-    lines[1] = lines[1].replace(b"c1", b"c9")
+    lines[1] = lines[1].replace(b"collaborator:c1\"", b"collaborator:c9\"")
     with gzip.open(oldest, "wb") as handle:
         handle.write(b"".join(lines))
     assert kinds(verify_chain(str(log))) == [("changed", os.path.basename(oldest), 2)]
