@@ -13,6 +13,7 @@ create_minio_user.sh, on the same module_utils as the modules:
   s3share share <bucket>/<path> [--days N]
   s3share user add <name> <bucket>          (admins only)
   s3share audit [--since TIME] [--limit N]  (admins only)
+  s3share audit --verify [--head SEQ:HASH]  (admins only)
   s3share whoami
 
 The MinIO root credentials stay in the root-only admin.json; the caller
@@ -22,8 +23,10 @@ sudoers only lets the delegated groups run the command. Every run writes one
 audit line, refusals included.
 
 Exit codes: 0 done, 1 failed (server or configuration), 2 invalid arguments,
-3 refused (not allowed, or against the rules), 128+N stopped by signal N
-(SIGTERM, SIGINT or SIGHUP, which sudo relays).
+3 refused (not allowed, or against the rules), 4 the audit log does not
+verify (audit --verify found a changed, removed or moved line: see
+docs/audit.md), 128+N stopped by signal N (SIGTERM, SIGINT or SIGHUP, which
+sudo relays).
 
 A change is audited twice: a "started" line just before its first write,
 then its outcome. SIGTERM, SIGINT and SIGHUP never leave half of a change:
@@ -48,6 +51,7 @@ import sys
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
     ActorUnknown, AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import parse_head, verify_chain
 from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
     Collaborators, CollaboratorRefused, DEFAULT_RECORDS_BUCKET, NAME_RE, NameUnavailable, RecordError,
@@ -73,7 +77,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation i
 
 DEFAULT_CONFIG = "/opt/minio-admin/etc/admin.json"
 DEFAULT_DELEGATIONS = "/opt/minio-admin/etc/delegations.json"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_TAMPERED = 0, 1, 2, 3, 4
 _DAYS_RE = re.compile(r"[1-9][0-9]{0,3}")
 _USER_RE = re.compile(r"[a-z][a-z0-9._-]{1,30}[a-z0-9]")
 # No valid command line comes near these: longer input is refused before anything else.
@@ -88,7 +92,7 @@ LAB_SCRIPTS = """the lab's scripts:
   mc share download --expire 72h nectar/<bucket>/<path>  ->  s3share share <bucket>/<path> --days 3
   grep ... /opt/minio-admin/logs/actions.log             ->  s3share audit --since 2026-11-01
 
-exit codes: 0 done, 1 failed, 2 invalid arguments, 3 refused"""
+exit codes: 0 done, 1 failed, 2 invalid arguments, 3 refused, 4 the audit log does not verify"""
 
 
 class Usage(ValueError):
@@ -212,6 +216,13 @@ def _user(value):
     return value
 
 
+def _head(value):
+    try:
+        return parse_head(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def _time(value):
     try:
         return parse_time(value)
@@ -267,6 +278,10 @@ def build_parser():
     audit = commands.add_parser("audit", help="read the audit log (admins only)", allow_abbrev=False)
     audit.add_argument("--since", type=_time)
     audit.add_argument("--limit", type=_days, default=100)
+    audit.add_argument("--verify", action="store_true",
+                       help="check the hash chain of the log and its rotated files; print a JSON report")
+    audit.add_argument("--head", type=_head, metavar="SEQ:HASH",
+                       help="with --verify: a chain head kept elsewhere (the backup's), which must still be there")
 
     commands.add_parser("whoami", help="who you are here and what you may share", allow_abbrev=False)
     return parser
@@ -495,6 +510,10 @@ def _user_add(session, args):
 
 def _audit(session, args):
     session.caller.require_admin("audit")
+    if args.verify:
+        return _verify(session, args)
+    if args.head is not None:
+        raise Usage("--head goes with --verify")
     lines = []
     with open(session.audit.path, encoding="utf-8") as handle:
         for line in handle:
@@ -506,6 +525,21 @@ def _audit(session, args):
                 continue
             lines.append(entry)
     return "read_audit", "audit", {"changed": False, "entries": lines[-args.limit:]}, {"count": len(lines)}
+
+
+def _verify(session, args):
+    """The chain of the log (audit_chain.verify_chain). A log that does not verify exits 4, audited 'failed'."""
+    if args.since is not None:
+        raise Usage("--verify reads the whole chain: it takes no --since")
+    report = verify_chain(session.audit.path, expect_head=args.head)
+    details = {"ok": report["ok"], "lines": report["lines"], "problem_count": report["problem_count"],
+               "head": "%d:%s" % (report["head"]["seq"], report["head"]["hash"]),
+               "expected_head": "%d:%s" % (args.head["seq"], args.head["hash"]) if args.head else None}
+    if not report["ok"]:
+        first = report["problems"][0]
+        details["reason"] = "the audit log does not verify: %d problem(s), the first: %s" % (
+            report["problem_count"], first["message"])
+    return "verify_audit", "audit", {"changed": False, "verify": report}, details
 
 
 def _whoami(session, args):
@@ -539,6 +573,8 @@ def _human(result):
         lines += ["%s (%d bytes)" % (link["object"], link["size"]), "  %s" % link["url"]]
     for entry in result.get("entries", []):
         lines.append(json.dumps(entry, sort_keys=True))
+    if "verify" in result:
+        lines.append(json.dumps(result["verify"], sort_keys=True, indent=2))
     if "delegations" in result:
         lines.append("%s%s" % (result["user"], " (admin)" if result["admin"] else ""))
         for d in result["delegations"]:
@@ -639,6 +675,10 @@ def _run(argv, config_path, delegations_path, out, err, signals):
     except Interrupted as exc:
         signals.hold()
         return _interrupted(session, action, target, exc, argv, report)
+    except Usage as exc:
+        signals.hold()
+        session.audit.write("usage", "s3share", "refused", reason=str(exc), argv=argv)
+        return report(EXIT_USAGE, str(exc), refused=True)
     except (NotAllowed, CollaboratorRefused, RecordError, ShareRefused) as exc:
         signals.hold()
         cause = getattr(exc, "cause", None)
@@ -660,12 +700,16 @@ def _run(argv, config_path, delegations_path, out, err, signals):
             return EXIT_FAILED
     if result.get("check"):
         outcome = "checked"
+    elif "verify" in result and not result["verify"]["ok"]:
+        outcome = "failed"
     else:
         outcome = "changed" if result.get("changed") else ("shared" if action == "share" else "ok")
     if signals.received is not None:
         details = dict(details, interrupted=signal.Signals(signals.received).name)
     session.audit.write(action, target, outcome, **details)
-    return 128 + signals.received if signals.received is not None else EXIT_OK
+    if signals.received is not None:
+        return 128 + signals.received
+    return EXIT_TAMPERED if outcome == "failed" else EXIT_OK
 
 
 def _rate_limited(session, actor, argv):

@@ -158,6 +158,46 @@ def test_whoami_and_help(server_files):
     assert code == 0 and "create_collab_user.sh" in out and "exit codes" in out
 
 
+def test_audit_verify_reports_a_changed_line_and_is_audited(server_files):
+    """An admin verifies the chain: ok (exit 0); one byte changed by root: exit 4, the line named, audited."""
+    log = server_files[2]
+    for dummy in range(3):
+        run_as("sgressier", {"bioinfo-ligan"}, ["whoami"], server_files)
+    code, out, err = run_as("sgressier", {"s3share-admins"}, ["--json", "audit", "--verify"], server_files)
+    report = json.loads(out)["verify"]
+    assert code == 0 and report["ok"] and report["chained"] == 3 and report["head"]["seq"] == 3, (out, err)
+    line = audit_lines(server_files)[-1]
+    assert (line["action"], line["result"], line["ok"], line["head"]) == \
+        ("verify_audit", "ok", True, "3:" + report["head"]["hash"]), line
+    head = line["head"]
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"whoami"', b'"whoamI"')
+    log.write_bytes(b"".join(lines))
+    code, out, err = run_as("sgressier", {"s3share-admins"}, ["audit", "--verify", "--head", head], server_files)
+    report = json.loads(out)
+    assert code == cli.EXIT_TAMPERED == 4 and not report["ok"], out
+    assert [(p["kind"], p["line"]) for p in report["problems"]] == [("changed", 2)], report
+    line = audit_lines(server_files)[-1]
+    assert (line["action"], line["result"], line["problem_count"]) == ("verify_audit", "failed", 1), line
+    assert "does not verify" in line["reason"] and line["expected_head"] == head
+    # Its own line, the fifth, links to the fourth: the chain goes on after a failed check.
+    assert line["seq"] == 5
+
+
+@pytest.mark.parametrize("user,groups,argv,code,message", [
+    ("sgressier", {"bioinfo-ligan"}, ["audit", "--verify"], 3, "admins only"),
+    ("sgressier", {"s3share-admins"}, ["audit", "--verify", "--head", "3:abc"], 2, "SEQ:HASH"),
+    ("sgressier", {"s3share-admins"}, ["audit", "--head", "3:" + "a" * 64], 2, "--head goes with --verify"),
+    ("sgressier", {"s3share-admins"}, ["audit", "--verify", "--since", "2026-01-01"], 2, "no --since"),
+])
+def test_audit_verify_refusals_are_audited(server_files, user, groups, argv, code, message):
+    got, out, err = run_as(user, groups, ["--json"] + argv, server_files)
+    result = json.loads(out)
+    assert got == code and result["refused"] and message in result["msg"], (got, out)
+    [line] = audit_lines(server_files)
+    assert line["result"] == "refused" and line["actor"] == user and line["seq"] == 1
+
+
 # Running s3share without sudo (admin.json unreadable) is tested as a real user on a container:
 # tests/integration/minio/test_s3share_sudo.py.
 
