@@ -6,21 +6,22 @@
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
+import datetime
+import hashlib
+import json
 import traceback
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 MINIO_IMPORT_ERROR = None
 try:
     import urllib3
     from minio import Minio, MinioAdmin
-    from minio.credentials import StaticProvider
+    from minio.credentials import Credentials, StaticProvider
+    from minio.error import MinioAdminException
+    from minio.signer import sign_v4_s3
 except ImportError:  # pragma: no cover - reported by the module
     MINIO_IMPORT_ERROR = traceback.format_exc()
-    Minio = MinioAdmin = StaticProvider = urllib3 = None
+    Minio = MinioAdmin = StaticProvider = Credentials = MinioAdminException = sign_v4_s3 = urllib3 = None
 
 
 class ConnectionSettings:
@@ -123,6 +124,30 @@ class MinioClients:
             )
         return self._admin
 
+    def admin_call(self, method, command, body=None, query=None):
+        """One signed call to an admin API path that the SDK does not wrap (export-iam, import-iam-v2,
+        export-bucket-metadata, import-bucket-metadata): returns the response body (bytes).
+
+        Raises MinioAdminException, as the SDK's own admin calls do, on any status but 2xx.
+        """
+        url = urlsplit("%s/minio/admin/v3/%s" % (self.settings.url, command))
+        if query:
+            url = url._replace(query=urlencode(sorted(query.items())))
+        payload = body or b""
+        digest = hashlib.sha256(payload).hexdigest()
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        headers = {"Host": url.netloc, "x-amz-date": now.strftime("%Y%m%dT%H%M%SZ"),
+                   "x-amz-content-sha256": digest, "Content-Type": "application/octet-stream"}
+        if body:
+            headers["Content-Length"] = str(len(body))
+        headers = sign_v4_s3(method=method, url=url, region=self.settings.region, headers=headers,
+                             credentials=Credentials(self.settings.access_key, self.settings.secret_key),
+                             content_sha256=digest, date=now)
+        response = self._pool().urlopen(method, urlunsplit(url), body=body, headers=headers)
+        if response.status not in (200, 204):
+            raise MinioAdminException(str(response.status), response.data.decode("utf-8", "replace"))
+        return response.data
+
     def s3_for(self, access_key, secret_key, netloc=None, secure=None):
         """An S3 client with other credentials (password checks, presigning)."""
         return Minio(
@@ -133,6 +158,20 @@ class MinioClients:
             region=self.settings.region,
             http_client=self._pool(),
         )
+
+
+def settings_from_admin_config(path):
+    """ConnectionSettings from the root-only admin.json that roles/minio_admin writes (the server programs' one
+    reader of its connection keys)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ValueError("cannot read %s: %s" % (path, exc)) from None
+    return ConnectionSettings(
+        endpoint=config.get("endpoint"), access_key=config.get("access_key"),
+        secret_key=config.get("secret_key"), ca_path=config.get("ca_path") or None,
+        validate_certs=bool(config.get("validate_certs", True)), region=config.get("region")), config
 
 
 def create_clients(settings):

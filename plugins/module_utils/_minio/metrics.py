@@ -371,15 +371,9 @@ def records_from_store(admin_config_path):
         CollaboratorStore, DEFAULT_RECORDS_BUCKET, RecordError, validate_record,
     )
     from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
-        ConnectionSettings, create_clients,
+        create_clients, settings_from_admin_config,
     )
-    config = read_json(admin_config_path)
-    if config is None:
-        raise ValueError("cannot read %s" % admin_config_path)
-    settings = ConnectionSettings(
-        endpoint=config.get("endpoint"), access_key=config.get("access_key"),
-        secret_key=config.get("secret_key"), ca_path=config.get("ca_path") or None,
-        validate_certs=bool(config.get("validate_certs", True)), region=config.get("region"))
+    settings, config = settings_from_admin_config(admin_config_path)
     store = CollaboratorStore(create_clients(settings).s3, config.get("records_bucket") or DEFAULT_RECORDS_BUCKET)
     records = []
     for name in store.names():
