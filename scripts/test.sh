@@ -10,7 +10,7 @@
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(lint unit integration molecule)
 
-apt_install git openssl ca-certificates curl unzip rsync chromium
+apt_install git openssl ca-certificates curl unzip rsync chromium restic
 VENV=$("$EGID_REPO/scripts/bootstrap.sh")
 export PATH="$VENV/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 cd "$EGID_REPO"
@@ -86,7 +86,7 @@ for stage in "${stages[@]}"; do
       "$EGID_REPO/scripts/testbed/docker-engine.sh"
       "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
       "$EGID_REPO/scripts/artifacts.sh" >/dev/null
-      for scenario in default check refusals monitoring cluster adopt; do
+      for scenario in default check refusals monitoring cluster adopt restore; do
         run "molecule-$scenario" molecule test --scenario-name "$scenario"
       done
       ;;
