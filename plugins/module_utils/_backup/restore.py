@@ -128,7 +128,7 @@ def apply(repo, settings, clients, audit, result, iam, buckets, now=time.time):
     try:
         stage = settings["stage_dir"]
         includes = [os.path.join(stage, bundle.RECORDS_DIR), os.path.join(stage, bundle.DATA_DIR),
-                    os.path.dirname(audit_log)] + [p for p in settings.get("paths", [])]
+                    os.path.dirname(audit_log)] + list(settings.get("paths", []))
         repo.restore(snap, scratch, includes)
         records_bucket = settings.get("records_bucket", "s3share-records")
         details["records"] = _put_tree(clients, scratch + os.path.join(stage, bundle.RECORDS_DIR), records_bucket)

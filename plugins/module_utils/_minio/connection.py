@@ -143,7 +143,7 @@ class MinioClients:
         headers = sign_v4_s3(method=method, url=url, region=self.settings.region, headers=headers,
                              credentials=Credentials(self.settings.access_key, self.settings.secret_key),
                              content_sha256=digest, date=now)
-        response = self._pool().urlopen(method, urlunsplit(url), body=body, headers=headers)
+        response = self._pool().request(method, urlunsplit(url), body=body, headers=headers)
         if response.status not in (200, 204):
             raise MinioAdminException(str(response.status), response.data.decode("utf-8", "replace"))
         return response.data
