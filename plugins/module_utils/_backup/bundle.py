@@ -103,11 +103,58 @@ def write_staged(stage_dir, relpath, data):
     return path
 
 
+# The members of a policy statement that MinIO reads as sets (its export writes them in Go's map order).
+_SET_MEMBERS = ("Action", "NotAction", "Resource", "NotResource")
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _canonical_policies(data):
+    """policies.json with each statement's sets sorted, so that one server's policies export the same bytes
+    every time; the bytes unchanged when they are not the JSON expected."""
+    try:
+        policies = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(policies, dict):
+        return data
+    for document in policies.values():
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        for statement in statements if isinstance(statements, list) else ():
+            for member in _SET_MEMBERS:
+                values = statement.get(member) if isinstance(statement, dict) else None
+                if isinstance(values, list) and all(isinstance(v, str) for v in values):
+                    statement[member] = sorted(values)
+    return json.dumps(policies, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def canonical_zip(data):
+    """The same export with the same bytes for the same content: members sorted by name, one fixed date,
+    and the policies' sets sorted (MinIO stamps the export's time and writes sets in map order, so an
+    unchanged server would otherwise give restic a new file every night). MinIO's import reads members
+    by name and the sets as sets, so what it imports is unchanged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = sorted((info.filename, archive.read(info)) for info in archive.infolist()
+                             if not info.is_dir())
+    except zipfile.BadZipFile as exc:
+        raise BundleError("the server's export is not a readable zip: %s" % exc) from None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            if os.path.basename(name) == "policies.json":
+                content = _canonical_policies(content)
+            info = zipfile.ZipInfo(name, _ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, content)
+    return out.getvalue()
+
+
 def stage(stage_dir, clients, records_bucket, data_buckets=(), audit_head=None, server=None, created=None):
     """Export what S3 cannot re-create into stage_dir; returns the manifest (also written as manifest.json)."""
     reset_stage(stage_dir)
-    iam = clients.admin_call("GET", "export-iam")
-    buckets = clients.admin_call("GET", "export-bucket-metadata")
+    iam = canonical_zip(clients.admin_call("GET", "export-iam"))
+    buckets = canonical_zip(clients.admin_call("GET", "export-bucket-metadata"))
     write_staged(stage_dir, IAM_ZIP, iam)
     write_staged(stage_dir, BUCKETS_ZIP, buckets)
     records = 0

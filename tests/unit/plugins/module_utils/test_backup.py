@@ -23,6 +23,46 @@ def _zip(members):
     return data.getvalue()
 
 
+def _zip_at(members, date_time):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            archive.writestr(zipfile.ZipInfo(name, date_time), content)
+    return data.getvalue()
+
+
+def test_two_exports_of_an_unchanged_server_stage_the_same_bytes():
+    # What MinIO does: a new time stamp on every export, and a policy's actions in Go's map order.
+    users = json.dumps({"col-a": {"secretKey": "s" * 40, "status": "enabled"}})
+    first = _zip_at([("iam-assets/users.json", users),
+                     ("iam-assets/policies.json", json.dumps({"diagnostics": {"Version": "2012-10-17", "Statement": [
+                         {"Effect": "Allow", "Action": ["admin:Profiling", "admin:ServerInfo"],
+                          "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::a"],
+                          "Condition": {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}}]}}))],
+                    (2026, 12, 7, 1, 30, 0))
+    second = _zip_at([("iam-assets/policies.json", json.dumps({"diagnostics": {"Version": "2012-10-17", "Statement": [
+                          {"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Profiling"],
+                           "Resource": ["arn:aws:s3:::a", "arn:aws:s3:::b"],
+                           "Condition": {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}}]}})),
+                      ("iam-assets/users.json", users)],
+                     (2026, 12, 8, 1, 41, 7))
+    assert first != second
+    assert bundle.canonical_zip(first) == bundle.canonical_zip(second)
+    with zipfile.ZipFile(io.BytesIO(bundle.canonical_zip(first))) as archive:
+        assert archive.namelist() == ["iam-assets/policies.json", "iam-assets/users.json"]
+        assert archive.read("iam-assets/users.json") == users.encode()  # other members: their bytes
+        statement = json.loads(archive.read("iam-assets/policies.json"))["diagnostics"]["Statement"][0]
+    assert statement["Action"] == ["admin:Profiling", "admin:ServerInfo"]
+    assert statement["Resource"] == ["arn:aws:s3:::a", "arn:aws:s3:::b"]
+    assert statement["Condition"] == {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}  # not a set MinIO sorts
+    # A change is still a change.
+    changed = _zip_at([("iam-assets/users.json", users.replace("enabled", "disabled"))], (2026, 12, 7, 1, 30, 0))
+    assert bundle.canonical_zip(changed) != bundle.canonical_zip(_zip_at([("iam-assets/users.json", users)],
+                                                                           (2026, 12, 7, 1, 30, 0)))
+    with pytest.raises(bundle.BundleError, match="not a readable zip"):
+        bundle.canonical_zip(b"PK no")
+
+
 def test_iam_counts_reads_each_part_of_minio_s_export():
     export = _zip({"iam-assets/users.json": json.dumps({"a": {}, "b": {}}),
                    "iam-assets/svcaccts.json": json.dumps({"s": {"parent": "a", "expiration": "2027-01-01T00:00:00Z",
