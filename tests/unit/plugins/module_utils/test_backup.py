@@ -34,16 +34,18 @@ def _zip_at(members, date_time):
 def test_two_exports_of_an_unchanged_server_stage_the_same_bytes():
     # What MinIO does: a new time stamp on every export, and a policy's actions in Go's map order.
     users = json.dumps({"col-a": {"secretKey": "s" * 40, "status": "enabled"}})
+
+    def policies(actions, resources):
+        return json.dumps({"diagnostics": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": resources,
+             "Condition": {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}}]}})
+
     first = _zip_at([("iam-assets/users.json", users),
-                     ("iam-assets/policies.json", json.dumps({"diagnostics": {"Version": "2012-10-17", "Statement": [
-                         {"Effect": "Allow", "Action": ["admin:Profiling", "admin:ServerInfo"],
-                          "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::a"],
-                          "Condition": {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}}]}}))],
+                     ("iam-assets/policies.json", policies(["admin:Profiling", "admin:ServerInfo"],
+                                                           ["arn:aws:s3:::b", "arn:aws:s3:::a"]))],
                     (2026, 12, 7, 1, 30, 0))
-    second = _zip_at([("iam-assets/policies.json", json.dumps({"diagnostics": {"Version": "2012-10-17", "Statement": [
-                          {"Effect": "Allow", "Action": ["admin:ServerInfo", "admin:Profiling"],
-                           "Resource": ["arn:aws:s3:::a", "arn:aws:s3:::b"],
-                           "Condition": {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}}]}})),
+    second = _zip_at([("iam-assets/policies.json", policies(["admin:ServerInfo", "admin:Profiling"],
+                                                            ["arn:aws:s3:::a", "arn:aws:s3:::b"])),
                       ("iam-assets/users.json", users)],
                      (2026, 12, 8, 1, 41, 7))
     assert first != second
@@ -56,9 +58,9 @@ def test_two_exports_of_an_unchanged_server_stage_the_same_bytes():
     assert statement["Resource"] == ["arn:aws:s3:::a", "arn:aws:s3:::b"]
     assert statement["Condition"] == {"StringLike": {"s3:prefix": ["z/*", "a/*"]}}  # not a set MinIO sorts
     # A change is still a change.
-    changed = _zip_at([("iam-assets/users.json", users.replace("enabled", "disabled"))], (2026, 12, 7, 1, 30, 0))
-    assert bundle.canonical_zip(changed) != bundle.canonical_zip(_zip_at([("iam-assets/users.json", users)],
-                                                                           (2026, 12, 7, 1, 30, 0)))
+    when = (2026, 12, 7, 1, 30, 0)
+    changed = _zip_at([("iam-assets/users.json", users.replace("enabled", "disabled"))], when)
+    assert bundle.canonical_zip(changed) != bundle.canonical_zip(_zip_at([("iam-assets/users.json", users)], when))
     with pytest.raises(bundle.BundleError, match="not a readable zip"):
         bundle.canonical_zip(b"PK no")
 
