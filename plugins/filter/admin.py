@@ -10,16 +10,21 @@ from ansible.errors import AnsibleFilterError
 _ATTRIBUTES = ("state", "owner", "group", "mode")
 
 
-def path_entries(paths, **attributes):
-    """One egid.s3share.file_set entry per path, each with the same attributes, the paths once and in order."""
+def path_entries(paths, contents=None, **attributes):
+    """One egid.s3share.file_set entry per path, each with the same attributes, the paths once and in order.
+
+    contents: a list as long as paths, the content of each file (for a set of files written at once)."""
     unknown = sorted(set(attributes) - set(_ATTRIBUTES))
     if unknown:
         raise AnsibleFilterError("path_entries: unknown attribute(s) %s; known: %s"
                                  % (", ".join(unknown), ", ".join(_ATTRIBUTES)))
     if isinstance(paths, str) or not isinstance(paths, (list, tuple)):
         raise AnsibleFilterError("path_entries: expects a list of paths, got %r" % (paths,))
+    if contents is not None and (isinstance(contents, str) or not isinstance(contents, (list, tuple))
+                                 or len(contents) != len(paths)):
+        raise AnsibleFilterError("path_entries: contents must be a list of %d texts, one per path" % len(paths))
     seen, entries = set(), []
-    for path in paths:
+    for index, path in enumerate(paths):
         if not isinstance(path, str) or not path.startswith("/"):
             raise AnsibleFilterError("path_entries: %r is not an absolute path" % (path,))
         path = posixpath.normpath(path)
@@ -27,6 +32,8 @@ def path_entries(paths, **attributes):
             seen.add(path)
             entry = {"path": path}
             entry.update((key, value) for key, value in attributes.items() if value is not None)
+            if contents is not None:
+                entry["content"] = contents[index]
             entries.append(entry)
     return entries
 

@@ -37,3 +37,16 @@ def test_an_unknown_attribute_is_refused():
 
 def test_registered_name():
     assert FilterModule().filters()["path_entries"] is path_entries
+
+
+def test_contents_give_each_file_its_own():
+    assert path_entries(["/l/a.py", "/l/b.py"], contents=["A\n", "B\n"], owner="root", mode="0644") == [
+        {"path": "/l/a.py", "owner": "root", "mode": "0644", "content": "A\n"},
+        {"path": "/l/b.py", "owner": "root", "mode": "0644", "content": "B\n"},
+    ]
+
+
+@pytest.mark.parametrize("contents", ["A", ["A"], ["A", "B", "C"]])
+def test_contents_must_match_the_paths(contents):
+    with pytest.raises(AnsibleFilterError, match="one per path"):
+        path_entries(["/l/a.py", "/l/b.py"], contents=contents)
