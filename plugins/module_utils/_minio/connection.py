@@ -160,18 +160,39 @@ class MinioClients:
         )
 
 
-def settings_from_admin_config(path):
-    """ConnectionSettings from the root-only admin.json that roles/minio_admin writes (the server programs' one
-    reader of its connection keys)."""
+class AdminConfigError(ValueError):
+    """admin.json cannot be read (denied: the caller may not read it, i.e. it did not come through sudo)."""
+
+    def __init__(self, message, denied=False):
+        super().__init__(message)
+        self.denied = denied
+
+
+def read_admin_config(path):
+    """The root-only admin.json that roles/minio_admin writes, as a dict (the server programs' one reader of it);
+    AdminConfigError (a ValueError) when it cannot be read or is not a JSON object."""
     try:
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
     except (OSError, ValueError) as exc:
-        raise ValueError("cannot read %s: %s" % (path, exc)) from None
+        raise AdminConfigError("cannot read %s: %s" % (path, exc), denied=isinstance(exc, PermissionError)) from None
+    if not isinstance(config, dict):
+        raise AdminConfigError("cannot read %s: it is not a JSON object" % path)
+    return config
+
+
+def settings_of_admin_config(config):
+    """ConnectionSettings from admin.json's connection keys; ValueError when they are not valid."""
     return ConnectionSettings(
         endpoint=config.get("endpoint"), access_key=config.get("access_key"),
         secret_key=config.get("secret_key"), ca_path=config.get("ca_path") or None,
-        validate_certs=bool(config.get("validate_certs", True)), region=config.get("region")), config
+        validate_certs=bool(config.get("validate_certs", True)), region=config.get("region"))
+
+
+def settings_from_admin_config(path):
+    """(ConnectionSettings, the whole config) from admin.json."""
+    config = read_admin_config(path)
+    return settings_of_admin_config(config), config
 
 
 def create_clients(settings):

@@ -30,6 +30,7 @@ import ssl
 import subprocess
 import time
 
+from ansible_collections.egid.s3share.plugins.module_utils._host.fs import replace_file
 from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import parse_time
 
 TOKEN_ISSUER = "prometheus"
@@ -319,17 +320,12 @@ def add_log_metrics(textfile, logs, check=appendable):
 
 
 def write_atomically(path, text, mode=0o640, group=None):
-    """Replace path by a file holding text, with mode and, when given, group (a name)."""
-    directory = os.path.dirname(path) or "."
-    tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        if group is not None:
-            import grp
-            os.fchown(handle.fileno(), -1, grp.getgrnam(group).gr_gid)
-        os.fchmod(handle.fileno(), mode)
-        handle.write(text)
-    os.replace(tmp, path)
+    """Replace path by a file holding text, with mode and, when given, group (a name): _host/fs.replace_file."""
+    gid = -1
+    if group is not None:
+        import grp
+        gid = grp.getgrnam(group).gr_gid
+    replace_file(path, text.encode("utf-8"), mode, -1, gid)
 
 
 def read_json(path):

@@ -58,7 +58,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import 
     format_time, generate_secret_key, parse_time, record_view, validate_record,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
-    ConnectionSettings, create_clients,
+    AdminConfigError, ConnectionSettings, create_clients, read_admin_config, settings_of_admin_config,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
@@ -291,13 +291,9 @@ class Session:
     """One run: the configuration, the caller, the audit log and (lazily) the MinIO clients."""
 
     def __init__(self, config_path, delegations_path, actor):
-        with open(config_path, encoding="utf-8") as handle:
-            config = json.load(handle)
+        config = read_admin_config(config_path)
         self.config = config
-        self.settings = ConnectionSettings(
-            endpoint=config.get("endpoint"), access_key=config.get("access_key"),
-            secret_key=config.get("secret_key"), ca_path=config.get("ca_path") or None,
-            validate_certs=bool(config.get("validate_certs", True)), region=config.get("region"))
+        self.settings = settings_of_admin_config(config)
         self.public_url = (config.get("public_endpoint") or self.settings.url).rstrip("/")
         self.records_bucket = config.get("records_bucket") or DEFAULT_RECORDS_BUCKET
         self.audit = AuditLog(config.get("audit_log") or DEFAULT_AUDIT_LOG, "s3share", actor=actor,
@@ -632,9 +628,11 @@ def _run(argv, config_path, delegations_path, out, err, signals):
         return EXIT_OK
     try:
         session = Session(config_path, delegations_path, actor)
-    except PermissionError:
-        return report(EXIT_FAILED, "cannot read the server settings: run it through sudo "
-                      "(sudo -n /usr/local/sbin/s3share ...)")
+    except AdminConfigError as exc:
+        if exc.denied:
+            return report(EXIT_FAILED, "cannot read the server settings: run it through sudo "
+                          "(sudo -n /usr/local/sbin/s3share ...)")
+        return report(EXIT_FAILED, "the server settings: %s" % exc)
     except (OSError, ValueError) as exc:
         return report(EXIT_FAILED, "cannot read the server settings: %s" % exc)
     session.signals = signals

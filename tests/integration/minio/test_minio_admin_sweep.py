@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
-"""The server-side sweep entry script installed by roles/minio_admin, against the real MinIO.
+"""The server-side sweep (its launcher, as roles/minio_admin renders it), against the real MinIO.
 
 The collection is installed as the role installs it: built with the role's own
 helper (files/admin_state.py, which runs `ansible-galaxy collection build`),
 unpacked into a version directory behind the s3share link, and the tree
 digest of the unpacked files must equal the tarball's (the role's idempotence
-test). The script then runs with an isolated Python, so it imports nothing
+test). The launcher then runs with an isolated Python, so it imports nothing
 but the installed collection, and reads its settings from admin.json.
 """
 
@@ -15,11 +15,12 @@ import datetime
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
 import threading
+
+import jinja2
 
 from minio_testbed import REPO, VENV_BIN
 
@@ -55,8 +56,16 @@ def _install(base, build_dir):
     assert json.loads((parent / "s3share" / "MANIFEST.json").read_text())["collection_info"]["name"] == "s3share"
     (base / "bin").mkdir()
     (base / "etc").mkdir()
-    shutil.copy(ROLE / "files" / "collaborator_sweep.py", base / "bin" / "collaborator-sweep")
-    return base / "bin" / "collaborator-sweep"
+    # The role's own launcher template, rendered with the paths of this base.
+    env = jinja2.Environment(keep_trailing_newline=True, autoescape=False)
+    env.filters["to_json"] = json.dumps
+    template = env.from_string((ROLE / "templates" / "opt" / "minio-admin" / "bin" / "collaborator-sweep.j2").read_text())
+    launcher = base / "bin" / "collaborator-sweep"
+    launcher.write_text(template.render(
+        minio_admin_venv=str(VENV_BIN.parent), ansible_managed="test", _minio_admin_unit="minio-collaborator-sweep",
+        _minio_admin_lib_dir=str(base / "lib"), _minio_admin_config_file=str(base / "etc" / "admin.json"),
+        _minio_admin_state_dir=str(base / "state")))
+    return launcher
 
 
 def _config(path, server, audit_log, **changes):
