@@ -9,15 +9,16 @@ short_description: Restore a backup of egid.s3share.backup onto a new MinIO serv
 version_added: 0.1.0
 description:
   - Reads a restic snapshot that the C(s3share-backup) job of the C(egid.s3share.backup) role made, checks every
-    file it reads against the sha256 the backup recorded, and verifies the backed-up audit log against the chain
-    head the backup kept.
+    staged file it uses (the exports, each record and object) against the sha256 the backup recorded, and
+    verifies the backed-up audit log against the chain head the backup kept.
   - Then imports the bucket settings and the IAM export (users keep their secret keys and status, service accounts
     their expiry, policies and groups their members), puts the collaborator records back, and moves the audit logs
     into place; the audit line of the restore is appended to the restored chain. The new host's own audit lines
     from before the restore are kept beside it, named in that line.
   - A server that already holds buckets is live and is refused, unless O(force=true).
   - Check mode reads the repository and reports what would be restored, changing nothing.
-  - A second run after the same snapshot was restored reports no change.
+  - A second run after the same snapshot was restored reports no change; so does a run for the latest snapshot
+    once the restored server has backed itself up (its own snapshots are then the latest).
 author:
   - EGID / UMR 8199 IT team (!UNKNOWN)
 options:

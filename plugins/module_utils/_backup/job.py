@@ -17,12 +17,14 @@ No Ansible import.
 import grp
 import json
 import os
+import signal
 import socket
 import sys
 import time
 
 from ansible_collections.egid.s3share.plugins.module_utils._backup import bundle
-from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import Restic, ResticError
+from ansible_collections.egid.s3share.plugins.module_utils._backup.restore import marker_path, read_marker
+from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import Restic, ResticError, redact_repository
 from ansible_collections.egid.s3share.plugins.module_utils._host.fs import replace_file
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
     AuditLog, DEFAULT_AUDIT_LOG, utc_timestamp,
@@ -85,12 +87,17 @@ def render_metrics(state):
     return "\n".join(lines) + "\n"
 
 
-def run_backup(settings, clients, audit, now=time.time, host=None):
-    """One backup; returns (ok, details). Never raises for a failure of the target or the server."""
+def run_backup(settings, clients, audit, now=time.time, host=None, last_snapshot=None, restored=False):
+    """One backup; returns (ok, details). Never raises for a failure of the target or the server.
+
+    last_snapshot: the last good snapshot this host made (its state file), which must still be in the
+    repository; restored: this host was restored from the repository (restore.py's marker). A repository
+    that holds backups this host neither made nor was restored from is not backed up over."""
     started = now()
     repo = repository_of(settings)
-    details = {"repository": settings["repository"]}
-    audit.write("backup", settings["repository"], "started")
+    shown = redact_repository(settings["repository"])
+    details = {"repository": shown}
+    audit.write("backup", shown, "started")
     try:
         head = chain_head(settings.get("audit_log") or DEFAULT_AUDIT_LOG)
         try:
@@ -104,13 +111,30 @@ def run_backup(settings, clients, audit, now=time.time, host=None):
                                 created=utc_timestamp())
         details.update(iam=manifest["iam"], buckets=len(manifest["buckets"]), records=manifest["records"],
                        audit_head=head)
+        repo.check_reachable()
         if not repo.exists():
+            if last_snapshot:
+                # Not a new repository: the share is not the right one, or someone removed the repository.
+                raise bundle.BundleError(
+                    "the repository is gone or cannot be read, but this host backed up to it (its last good "
+                    "snapshot is %s): no new repository is started over it; check the share (to start a new "
+                    "repository on purpose, remove %s)" % (last_snapshot[:8], settings.get("state_file", DEFAULT_STATE)))
             repo.init()
             details["initialised"] = True
-        elif not manifest["buckets"] and repo.snapshots():
-            # A new host before its restore: its empty server must not become the latest snapshot.
-            raise bundle.BundleError("the server holds no bucket but the repository holds backups: restore it first "
-                                     "(restore.yml), or back up to another repository")
+        else:
+            held = repo.snapshots()
+            # restic's backup summary names the snapshot by its short id.
+            if last_snapshot and not any(snap["id"].startswith(last_snapshot) for snap in held):
+                raise bundle.BundleError(
+                    "snapshot %s, this host's last good backup, is no longer in the repository: snapshots were "
+                    "removed by someone else (see restic snapshots)" % last_snapshot[:8])
+            if held and not last_snapshot and not restored and not settings.get("adopt_repository"):
+                # A new host before its restore (even with the platform buckets of a first converge): what it
+                # holds must not become the latest snapshot.
+                raise bundle.BundleError(
+                    "the repository holds backups that this host did not make and was not restored from: restore "
+                    "it first (restore.yml), back up to another repository, or, when these are this host's own "
+                    "backups and its state was lost, set backup_adopt_repository")
         paths = [settings["stage_dir"]] + [p for p in settings["paths"] if os.path.exists(p)]
         summary = repo.backup(paths, host or socket.gethostname())
         details.update(snapshot=summary.get("snapshot_id"), added_bytes=summary.get("data_added", 0),
@@ -130,23 +154,36 @@ def run_backup(settings, clients, audit, now=time.time, host=None):
         details["restore_check"] = "passed"
     except (ResticError, bundle.BundleError, OSError, ValueError) as exc:
         details["reason"] = str(exc)
-        audit.write("backup", settings["repository"], "failed", **details)
+        audit.write("backup", shown, "failed", **details)
         return False, dict(details, duration=now() - started)
     except Exception as exc:  # pylint: disable=broad-except
         # The server's errors (the SDK's own types): a failed run all the same, said the same way.
         details["reason"] = "%s: %s" % (type(exc).__name__, exc)
-        audit.write("backup", settings["repository"], "failed", **details)
+        audit.write("backup", shown, "failed", **details)
         return False, dict(details, duration=now() - started)
+    except SystemExit:
+        details["reason"] = "interrupted (SIGTERM)"
+        audit.write("backup", shown, "failed", **details)
+        raise
     finally:
         if os.path.isdir(settings["stage_dir"]) and not settings.get("keep_stage"):
             # The stage holds every secret key of the server: it does not outlive the run.
             bundle.reset_stage(settings["stage_dir"])
     details["duration"] = now() - started
-    audit.write("backup", settings["repository"], "changed", **details)
+    audit.write("backup", shown, "changed", **details)
     return True, details
 
 
+def _stop(signum, _frame):
+    """SIGTERM (systemctl stop, the unit's timeout) ends the run through its finally: the stage is emptied."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None):
+    try:
+        signal.signal(signal.SIGTERM, _stop)
+    except ValueError:
+        pass  # not the main thread (an embedding program): its own signal handling applies
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
         sys.stderr.write("usage: s3share-backup [SETTINGS.json]\n")
@@ -159,9 +196,11 @@ def main(argv=None):
         return 2
     audit = AuditLog(settings.get("audit_log") or admin.get("audit_log") or DEFAULT_AUDIT_LOG, "s3share-backup",
                      secrets=[connection.secret_key])
-    ok, details = run_backup(settings, create_clients(connection), audit)
     state_path = settings.get("state_file", DEFAULT_STATE)
     state = _read_state(state_path)
+    ok, details = run_backup(settings, create_clients(connection), audit,
+                             last_snapshot=state.get("snapshot") if state.get("last_success") else None,
+                             restored=read_marker(marker_path(settings)) is not None)
     state.update(last_run=time.time(), last_run_ok=ok, restore_check_ok=details.get("restore_check") == "passed",
                  duration=round(details.get("duration", 0), 3))
     if ok:

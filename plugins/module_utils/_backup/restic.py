@@ -11,6 +11,7 @@ No Ansible import: the backup job runs it on the server, outside Ansible.
 
 import json
 import os
+import re
 import subprocess
 
 DEFAULT_RESTIC = "/usr/bin/restic"
@@ -19,6 +20,11 @@ TAG = "s3share"
 
 class ResticError(RuntimeError):
     """restic failed; the message holds its last words (stderr), never a secret."""
+
+
+def redact_repository(repository):
+    """The repository as audit lines and results show it: a user:password in a rest: or s3: URL is cut."""
+    return re.sub(r"(://)[^/@]*@", r"\1***@", repository or "")
 
 
 def is_local(repository):
@@ -73,12 +79,16 @@ class Restic:
         except ResticError:
             return False
 
-    def init(self):
-        """Initialise the repository. A local repository's parent must exist: a missing parent is a
-        missing NFS mount, and the backup must fail rather than fill nectar's own disk."""
+    def check_reachable(self):
+        """A local repository's parent must exist: a missing parent is a missing NFS mount, and the backup must
+        fail rather than fill nectar's own disk (or take the share for a new, empty repository)."""
         if is_local(self.repository) and not os.path.isdir(os.path.dirname(self.repository.rstrip("/")) or "/"):
             raise ResticError("the backup target %s is not reachable (its parent directory does not exist: "
                               "is the NFS share mounted?)" % os.path.dirname(self.repository.rstrip("/")))
+
+    def init(self):
+        """Initialise the repository (once check_reachable() passed)."""
+        self.check_reachable()
         self.run("init")
 
     def backup(self, paths, host, tags=(TAG,)):

@@ -14,15 +14,17 @@ so that a second run reports no change.
 No Ansible import.
 """
 
+import datetime
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
 
 from ansible_collections.egid.s3share.plugins.module_utils._backup import bundle
-from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import ResticError
+from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import ResticError, redact_repository
 from ansible_collections.egid.s3share.plugins.module_utils._host.fs import replace_file
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import (
     HEAD_SUFFIX, LOCK_SUFFIX, lock_path, verify_chain,
@@ -35,16 +37,37 @@ class RestoreError(RuntimeError):
     """The restore cannot go on; nothing further is changed."""
 
 
+_TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def snapshot_time(value):
+    """restic's time of a snapshot ("2026-12-07T14:50:47.123456789+01:00", with the backup host's offset) as
+    seconds since the epoch, so that snapshots taken in other offsets (or either side of a DST change) order
+    by when they were taken."""
+    match = _TIME_RE.match(value or "")
+    if not match:
+        raise RestoreError("a snapshot has a time restic does not write: %r" % (value,))
+    fraction = (match.group(2) or ".0")[:7]
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    return datetime.datetime.fromisoformat(match.group(1) + fraction + zone).timestamp()
+
+
+def is_latest(wanted):
+    return wanted in (None, "", "latest")
+
+
 def pick_snapshot(snapshots, wanted="latest"):
-    """The snapshot to restore: the newest one, or the one whose id (or short id) is wanted."""
+    """The snapshot to restore: the newest one, or the one whose id (or an unambiguous prefix of it) is wanted."""
     if not snapshots:
         raise RestoreError("the repository holds no s3share snapshot")
-    if wanted in (None, "", "latest"):
-        return sorted(snapshots, key=lambda snap: snap["time"])[-1]
-    for snap in snapshots:
-        if snap["id"] == wanted or snap.get("short_id") == wanted or snap["id"].startswith(wanted):
-            return snap
-    raise RestoreError("no snapshot %s in the repository" % wanted)
+    if is_latest(wanted):
+        return max(snapshots, key=lambda snap: snapshot_time(snap["time"]))
+    found = [snap for snap in snapshots if snap["id"] == wanted or snap["id"].startswith(wanted)]
+    if len(found) > 1:
+        raise RestoreError("%s names %d snapshots: give more of its id" % (wanted, len(found)))
+    if not found:
+        raise RestoreError("no snapshot %s in the repository" % wanted)
+    return found[0]
 
 
 def read_marker(path):
@@ -81,6 +104,12 @@ def plan(repo, settings, clients, snapshot="latest", force=False):
         return result, iam, buckets
     live = sorted(b.name for b in clients.s3.list_buckets())
     result["live_buckets"] = live
+    if done and live and is_latest(snapshot):
+        # This server was restored, and has backed itself up since: "latest" is one of its own backups. A run
+        # of restore.yml again is a no-change run, not a restore over the live server.
+        result.update(already_restored=True, restored_snapshot=done.get("snapshot"),
+                      restored_at=done.get("restored_at"))
+        return result, iam, buckets
     if live and not force:
         raise RestoreError("the target server is live: it already holds the buckets %s; restore only onto a new "
                            "server, or set force to overwrite it" % ", ".join(live[:10]))
@@ -115,8 +144,14 @@ def apply(repo, settings, clients, audit, result, iam, buckets, now=time.time):
     """Restore the snapshot planned in result. Returns the details recorded in the restore's audit line."""
     snap = result["snapshot"]
     audit_log = settings["audit_log"]
-    audit.write("restore", snap, "started", repository=settings["repository"])
-    details = {"snapshot": snap, "snapshot_time": result["snapshot_time"], "repository": settings["repository"]}
+    repository = redact_repository(settings["repository"])
+    audit.write("restore", snap, "started", repository=repository)
+    details = {"snapshot": snap, "snapshot_time": result["snapshot_time"], "repository": repository}
+    stage = settings["stage_dir"]
+    try:
+        files = bundle.read_manifest(repo.dump(snap, os.path.join(stage, bundle.MANIFEST)))["files"]
+    except ResticError as exc:
+        raise RestoreError("cannot read snapshot %s: %s" % (snap[:8], exc)) from None
     bucket_answer = _import(clients, "import-bucket-metadata", buckets)
     iam_answer = _import(clients, "import-iam-v2", iam)
     failed = (iam_answer.get("failed") or {})
@@ -126,15 +161,15 @@ def apply(repo, settings, clients, audit, result, iam, buckets, now=time.time):
         bucket_answer.get("buckets"), dict) else None
     scratch = tempfile.mkdtemp(prefix="restore-", dir=_work_dir(settings))
     try:
-        stage = settings["stage_dir"]
         includes = [os.path.join(stage, bundle.RECORDS_DIR), os.path.join(stage, bundle.DATA_DIR),
                     os.path.dirname(audit_log)] + list(settings.get("paths", []))
         repo.restore(snap, scratch, includes)
         records_bucket = settings.get("records_bucket", "s3share-records")
-        details["records"] = _put_tree(clients, scratch + os.path.join(stage, bundle.RECORDS_DIR), records_bucket)
-        data_root = scratch + os.path.join(stage, bundle.DATA_DIR)
+        unpacked = scratch + stage
+        details["records"] = _put_tree(clients, unpacked, bundle.RECORDS_DIR, records_bucket, files)
+        data_root = os.path.join(unpacked, bundle.DATA_DIR)
         details["data_objects"] = dict(
-            (bucket, _put_tree(clients, os.path.join(data_root, bucket), bucket))
+            (bucket, _put_tree(clients, unpacked, os.path.join(bundle.DATA_DIR, bucket), bucket, files))
             for bucket in (sorted(os.listdir(data_root)) if os.path.isdir(data_root) else []))
         # The new host's own audit lines so far (its converge) are kept beside the restored log.
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now()))
@@ -172,29 +207,52 @@ def _work_dir(settings):
     return path
 
 
-def _put_tree(clients, root, bucket):
+def _put_tree(clients, unpacked, part, bucket, files):
+    """Put the files of the stage's part (records/, data/<bucket>/) back into bucket, each one first compared
+    with the sha256 the backup's manifest recorded for it."""
     count = 0
+    root = os.path.join(unpacked, part)
     if not os.path.isdir(root):
         return count
     for top, _dirs, names in os.walk(root):
         for name in sorted(names):
             path = os.path.join(top, name)
+            relpath = os.path.relpath(path, unpacked)
+            if files.get(relpath) != bundle.sha256_file(path):
+                raise RestoreError("%s of the snapshot differs from its manifest (or is not in it): nothing more "
+                                   "is put back" % relpath)
             clients.s3.fput_object(bucket, os.path.relpath(path, root), path)
             count += 1
     return count
 
 
 def _move_tree(source, target):
-    """Move the files under source to the same place under target (replacing any there); returns them."""
+    """Move the files under source to the same place under target (replacing any there); returns them.
+
+    A directory under target may belong to a service account (/var/log/s3share): a symbolic link there is
+    refused rather than followed, and each file moved is owned by target's owner, whatever numeric owner
+    the old host gave it."""
     moved = []
     if not os.path.isdir(source):
         return moved
+    os.makedirs(target, 0o750, exist_ok=True)
+    owner = os.lstat(target)
     for top, _dirs, names in os.walk(source):
-        destination = os.path.join(target, os.path.relpath(top, source))
+        relative = os.path.relpath(top, source)
+        parts = [] if relative == "." else relative.split(os.sep)
+        destination = os.path.join(target, *parts)
+        for depth in range(1, len(parts) + 1):
+            if os.path.islink(os.path.join(target, *parts[:depth])):
+                raise RestoreError("%s is a symbolic link: nothing is moved through it" % os.path.join(
+                    target, *parts[:depth]))
         os.makedirs(destination, 0o750, exist_ok=True)
         for name in names:
             if name.endswith(LOCK_SUFFIX):
                 continue  # the live lock file stays: writers lock that one
-            os.replace(os.path.join(top, name), os.path.join(destination, name))
-            moved.append(os.path.join(destination, name))
+            final = os.path.join(destination, name)
+            if os.path.islink(final):
+                os.unlink(final)  # replaced by the file, never written through
+            os.lchown(os.path.join(top, name), owner.st_uid, owner.st_gid)
+            os.replace(os.path.join(top, name), final)
+            moved.append(final)
     return moved

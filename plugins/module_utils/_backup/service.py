@@ -5,7 +5,7 @@
 
 from ansible_collections.egid.s3share.plugins.module_utils._backup import bundle, restore
 from ansible_collections.egid.s3share.plugins.module_utils._backup.job import read_settings, repository_of
-from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import ResticError
+from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import ResticError, redact_repository
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 
 
@@ -21,10 +21,10 @@ def restore_run(m):
     try:
         result, iam, buckets = restore.plan(repo, settings, m.clients, params["snapshot"], params["force"])
     except (restore.RestoreError, bundle.BundleError, ResticError) as exc:
-        m.refuse("restore", settings["repository"], str(exc))
+        m.refuse("restore", redact_repository(settings["repository"]), str(exc))
     except Exception as exc:  # pylint: disable=broad-except
         m.fail(MinioActionError("read", "the target server", str(exc)), action="restore",
-               target=settings["repository"])
+               target=redact_repository(settings["repository"]))
     if result["already_restored"] or m.check_mode:
         m.module.exit_json(changed=not result["already_restored"], snapshot=result["snapshot"], plan=result)
     try:

@@ -92,20 +92,21 @@ class Drill:
         path.chmod(0o600)
         return path
 
-    def settings(self, server, repository=None):
+    def settings(self, server, repository=None, state=None):
+        state = state or self.state
         path = self.etc / "backup.json"
         path.write_text(json.dumps({
             "repository": repository or "s3:%s/backups/nectar" % self.vault.endpoint,
             "repository_env": {"AWS_ACCESS_KEY_ID": "nectar-backup", "AWS_SECRET_ACCESS_KEY": self.vault_secret},
             "repository_cacert": self.pki["ca_path"],
             "password_file": str(self.etc / "restic-password"), "restic": shutil.which("restic"),
-            "cache_dir": str(self.state / "cache"), "work_dir": str(self.state),
-            "stage_dir": str(self.state / "stage"), "state_file": str(self.state / "state.json"),
+            "cache_dir": str(state / "cache"), "work_dir": str(state),
+            "stage_dir": str(state / "stage"), "state_file": str(state / "state.json"),
             "restored_dir": str(self.base / "restored"),
             "admin_config": str(self.admin_json(server)), "audit_log": str(self.audit_log),
             "records_bucket": "s3share-records", "config_paths": [str(self.etc)], "log_paths": [],
             "paths": [str(self.etc), str(self.logs)], "keep": {"last": 3, "daily": 7},
-            "textfile": str(self.state / "s3share_backup.prom"), "textfile_group": "root"}))
+            "textfile": str(state / "s3share_backup.prom"), "textfile_group": "root"}))
         path.chmod(0o600)
         return path
 
@@ -115,10 +116,10 @@ class Drill:
                 server.stop()
 
 
-def _run_job(drill, server, repository=None):
+def _run_job(drill, server, repository=None, state=None):
     # -I ignores PYTHONPATH: the launcher on nectar inserts the collection's path itself, as this does.
     code = ("import sys; sys.path.insert(0, %r)\n" % str(REPO / ".collections")) + JOB
-    return subprocess.run([sys.executable, "-I", "-c", code, str(drill.settings(server, repository))],
+    return subprocess.run([sys.executable, "-I", "-c", code, str(drill.settings(server, repository, state))],
                           capture_output=True, text=True, check=False)
 
 
@@ -282,3 +283,49 @@ def test_an_unreachable_target_fails_loudly(drill):
     assert (last["action"], last["result"]) == ("backup", "failed") and "not reachable" in last["reason"]
     metrics = (drill.state / "s3share_backup.prom").read_text()
     assert "s3share_backup_last_run_success 0" in metrics
+
+
+def test_a_repository_changed_behind_the_host_s_back_is_not_backed_up_over(drill):
+    """The share is writable by other hosts: a new host may not bury the backups under its empty server, a
+    removed snapshot or repository is reported instead of silently replaced (each run fails with its audit line
+    and the metric at 0, so BackupFailed fires)."""
+    server = drill.target or drill.source
+    s3, _admin = server.clients()
+    if not s3.bucket_exists("s3share-records"):
+        s3.make_bucket("s3share-records")  # what a first converge creates: the newcomer is not empty
+    share = drill.base / "share"
+    share.mkdir()
+    repository = share / "nectar"
+    nectar, newcomer = drill.base / "state-nectar", drill.base / "state-newcomer"
+
+    def run(state):
+        done = _run_job(drill, server, repository=str(repository), state=state)
+        out = json.loads(done.stdout)
+        metrics = (state / "s3share_backup.prom").read_text()
+        return done.returncode, out, metrics
+
+    code, out, _ = run(nectar)
+    assert code == 0 and out["ok"], out
+    snapshots = sorted(os.listdir(repository / "snapshots"))
+    assert len(snapshots) == 1
+
+    # Another host, with no state of its own and not restored from this repository.
+    code, out, metrics = run(newcomer)
+    assert code == 1 and "did not make and was not restored from" in out["reason"], out
+    assert "s3share_backup_last_run_success 0" in metrics
+    assert sorted(os.listdir(repository / "snapshots")) == snapshots
+    last = json.loads(drill.audit_log.read_text().splitlines()[-1])
+    assert (last["action"], last["result"]) == ("backup", "failed")
+
+    # Someone without the password deletes the last snapshot's file.
+    (repository / "snapshots" / snapshots[0]).unlink()
+    code, out, metrics = run(nectar)
+    assert code == 1 and "no longer in the repository" in out["reason"], out
+    assert "s3share_backup_last_run_success 0" in metrics
+    assert os.listdir(repository / "snapshots") == []
+
+    # Someone removes the whole repository: no new one is started in its place.
+    shutil.rmtree(repository)
+    code, out, metrics = run(nectar)
+    assert code == 1 and "gone or cannot be read" in out["reason"], out
+    assert not repository.exists()

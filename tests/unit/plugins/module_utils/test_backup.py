@@ -137,6 +137,25 @@ def test_pick_snapshot_takes_the_newest_or_the_one_named():
         restore.pick_snapshot([])
 
 
+def test_the_newest_snapshot_is_the_latest_in_time_whatever_the_offset_restic_wrote():
+    # restic writes the backup host's offset: 02:00+01:00 is 01:00Z, before 01:30Z.
+    snaps = [{"id": "aa" + "0" * 62, "time": "2026-10-25T02:00:00.123456789+01:00"},
+             {"id": "bb" + "0" * 62, "time": "2026-10-25T01:30:00Z"},
+             {"id": "cc" + "0" * 62, "time": "2026-10-25T02:45:10.5+02:00"}]
+    assert restore.pick_snapshot(snaps)["id"].startswith("bb")
+    with pytest.raises(restore.RestoreError, match="names 3 snapshots"):
+        restore.pick_snapshot([dict(snap, id="d" + snap["id"]) for snap in snaps], "d")
+    with pytest.raises(restore.RestoreError, match="a time restic does not write"):
+        restore.pick_snapshot([{"id": "ee", "time": "yesterday"}])
+
+
+def test_a_password_in_a_repository_url_is_never_shown():
+    assert restore.redact_repository("rest:https://backup:s3cr3t@vault.lab:8000/nectar") == \
+        "rest:https://***@vault.lab:8000/nectar"
+    assert restore.redact_repository("s3:https://vault.lab/backups/nectar") == "s3:https://vault.lab/backups/nectar"
+    assert restore.redact_repository("/mnt/lab-nfs/s3share-backup/nectar") == "/mnt/lab-nfs/s3share-backup/nectar"
+
+
 def test_metrics_say_the_last_run_and_the_last_success():
     text = job.render_metrics({"last_run": 200.0, "last_run_ok": False, "last_success": 100.0,
                                "restore_check_ok": False, "added_bytes": 5, "duration": 1.5})
