@@ -56,7 +56,12 @@ def write_state(state_dir, **fields):
         os.makedirs(state_dir, mode=0o750, exist_ok=True)
         replace_file(path, json.dumps(state, sort_keys=True).encode("utf-8"), 0o644)
     except OSError as exc:
-        print("collaborator-sweep: cannot write %s: %s" % (state_dir, exc), file=sys.stderr)
+        sys.stderr.write("collaborator-sweep: cannot write %s: %s\n" % (state_dir, exc))
+
+
+def _say(line):
+    """The run's JSON summary or failure, on standard output (the journal, and the caller's parser)."""
+    sys.stdout.write(line + "\n")
 
 
 def main(argv=None, config_path=DEFAULT_CONFIG, state_dir=DEFAULT_STATE_DIR):
@@ -71,7 +76,7 @@ def main(argv=None, config_path=DEFAULT_CONFIG, state_dir=DEFAULT_STATE_DIR):
     try:
         config = read_admin_config(args.config)
     except ValueError as exc:
-        print(json.dumps({"failed": True, "msg": str(exc)}))
+        _say(json.dumps({"failed": True, "msg": str(exc)}))
         return 2
     audit_path = config.get("audit_log") or DEFAULT_AUDIT_LOG
     if args.record_failure:
@@ -83,7 +88,7 @@ def main(argv=None, config_path=DEFAULT_CONFIG, state_dir=DEFAULT_STATE_DIR):
     try:
         settings = settings_of_admin_config(config)
     except ValueError as exc:
-        print(json.dumps({"failed": True, "msg": str(exc)}))
+        _say(json.dumps({"failed": True, "msg": str(exc)}))
         return 2
     audit = AuditLog(audit_path, "collaborator-sweep", secrets=[settings.secret_key], actor=ACTOR)
     clients = create_clients(settings)
@@ -93,10 +98,10 @@ def main(argv=None, config_path=DEFAULT_CONFIG, state_dir=DEFAULT_STATE_DIR):
         result = sweep(Collaborators(IamState(clients.admin), clients.s3, store, ACTOR), audit=audit,
                        orphans=args.orphans)
     except (MinioActionError, OSError) as exc:
-        print(json.dumps({"failed": True, "msg": str(getattr(exc, "message", exc))}))
+        _say(json.dumps({"failed": True, "msg": str(getattr(exc, "message", exc))}))
         return 2
     summary = dict(result.as_dict(), failed=bool(result.errors))
-    print(json.dumps(summary, sort_keys=True))
+    _say(json.dumps(summary, sort_keys=True))
     fields = {"last_run": now, "last_result": "errors" if result.errors else "ok",
               "kept": len(result.kept), "removed": len(result.removed), "errors": len(result.errors)}
     if not result.errors:
