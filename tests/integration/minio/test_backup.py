@@ -304,7 +304,7 @@ def test_a_repository_changed_behind_the_host_s_back_is_not_backed_up_over(drill
         metrics = (state / "s3share_backup.prom").read_text()
         return done.returncode, out, metrics
 
-    code, out, _ = run(nectar)
+    code, out, _metrics = run(nectar)
     assert code == 0 and out["ok"], out
     snapshots = sorted(os.listdir(repository / "snapshots"))
     assert len(snapshots) == 1
