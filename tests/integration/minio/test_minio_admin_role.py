@@ -224,7 +224,7 @@ def test_role_converges_idempotently_with_a_secret_full_of_special_characters(co
     assert (timer["ActiveState"], timer["UnitFileState"]) == ("active", "enabled"), timer
     service = _show(container, UNIT + ".service", "OnFailure", "ExecStart", "ReadWritePaths", "EnvironmentFiles")
     assert service["OnFailure"] == FAILURE_UNIT + ".service"
-    assert "argv[]=%s/venv/bin/python %s/bin/collaborator-sweep --config %s ;" % (BASE, BASE, CONFIG) \
+    assert "argv[]=%s/venv/bin/python -I %s/bin/collaborator-sweep --config %s ;" % (BASE, BASE, CONFIG) \
         in service["ExecStart"]
     assert sorted(service["ReadWritePaths"].split()) == [BASE + "/logs", BASE + "/state"]
     assert not service.get("EnvironmentFiles")
