@@ -128,6 +128,11 @@ def run_backup(settings, clients, audit, now=time.time, host=None, last_snapshot
                 raise bundle.BundleError(
                     "snapshot %s, this host's last good backup, is no longer in the repository: snapshots were "
                     "removed by someone else (see restic snapshots)" % last_snapshot[:8])
+            if held and not manifest["buckets"]:
+                # The data disk was lost (or a new host before its restore): an empty server must not become
+                # the latest snapshot.
+                raise bundle.BundleError("the server holds no bucket but the repository holds backups: restore it "
+                                         "first (restore.yml), or back up to another repository")
             if held and not last_snapshot and not restored and not settings.get("adopt_repository"):
                 # A new host before its restore (even with the platform buckets of a first converge): what it
                 # holds must not become the latest snapshot.

@@ -298,8 +298,8 @@ def test_a_repository_changed_behind_the_host_s_back_is_not_backed_up_over(drill
     repository = share / "nectar"
     nectar, newcomer = drill.base / "state-nectar", drill.base / "state-newcomer"
 
-    def run(state):
-        done = _run_job(drill, server, repository=str(repository), state=state)
+    def run(state, on=server):
+        done = _run_job(drill, on, repository=str(repository), state=state)
         out = json.loads(done.stdout)
         metrics = (state / "s3share_backup.prom").read_text()
         return done.returncode, out, metrics
@@ -316,6 +316,16 @@ def test_a_repository_changed_behind_the_host_s_back_is_not_backed_up_over(drill
     assert sorted(os.listdir(repository / "snapshots")) == snapshots
     last = json.loads(drill.audit_log.read_text().splitlines()[-1])
     assert (last["action"], last["result"]) == ("backup", "failed")
+
+    # nectar's data disk is lost: its server starts empty, and the timer runs before the restore.
+    empty = MinioServer(drill.binaries["minio"], drill.pki, drill.base / "empty-data-disk", kms=False).start()
+    try:
+        code, out, metrics = run(nectar, on=empty)
+    finally:
+        empty.stop()
+    assert code == 1 and "holds no bucket" in out["reason"], out
+    assert "s3share_backup_last_run_success 0" in metrics
+    assert sorted(os.listdir(repository / "snapshots")) == snapshots
 
     # Someone without the password deletes the last snapshot's file.
     (repository / "snapshots" / snapshots[0]).unlink()
