@@ -4,7 +4,7 @@
 Starts its own MinIO on loopback (TLS, a CA made for the run, everything in a
 temporary directory removed on exit), then:
   1. creates --count collaborators through the collection's code
-     (module_utils/_minio/collab.py Collaborators.ensure_present, the code the
+     (module_utils/_minio/collab/service.py Collaborators.ensure_present, the code the
      minio_collaborator module runs) with expires_at = now + 20..40 s, each
      read-only on its own folder holding one object;
   2. polls every collaborator's own credentials with a real S3 GET of that
@@ -42,9 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _counting import CountingProxy, count_http_requests, fmt_calls  # noqa: E402
 from _tls_minio import REPO, TlsMinio, binaries  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (  # noqa: E402
-    Collaborators, CollaboratorStore, format_time, parse_time, sweep,
-)
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.store import CollaboratorStore  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.sweep import sweep  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time, parse_time  # noqa: E402
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import create_clients  # noqa: E402
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState  # noqa: E402
 

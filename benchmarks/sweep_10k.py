@@ -18,7 +18,7 @@ on exit):
        Collaborators._create ends with (status "active"), written with
        CollaboratorStore.put in --threads parallel threads. No Argon2 at all:
        the import body is a plain zip.
-     - ensure: the collection's own creation path (module_utils/_minio/collab.py
+     - ensure: the collection's own creation path (module_utils/_minio/collab/service.py
        Collaborators.ensure_present), in --threads parallel threads, each with
        its own clients and IAM cache. Each creation costs two Argon2 key
        derivations (the SDK encrypts the user-add payload with a 64 MiB
@@ -68,10 +68,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _counting import CountingProxy, count_http_requests, fmt_calls, list_calls  # noqa: E402
 from _tls_minio import TlsMinio, binaries  # noqa: E402
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (  # noqa: E402
-    DEFAULT_RECORDS_BUCKET, POLICY_PREFIX, RECORD_PREFIX, Collaborators, CollaboratorStore, format_time,
-    generate_access_key, generate_secret_key, policy_name, sweep,
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.store import CollaboratorStore  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.sweep import sweep  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.validation import generate_access_key, generate_secret_key  # noqa: E402
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import (  # noqa: E402
+    DEFAULT_RECORDS_BUCKET, POLICY_PREFIX, RECORD_PREFIX, policy_name,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time  # noqa: E402
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402
     ConnectionSettings, MinioClients, create_clients,
 )

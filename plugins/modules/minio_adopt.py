@@ -98,7 +98,7 @@ accounts:
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.adopt import JobRunner, account_report, adopt_at_jobs
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
 from ansible_collections.egid.s3share.plugins.module_utils._host.at_queue import AtQueueError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule

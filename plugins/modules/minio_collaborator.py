@@ -194,8 +194,9 @@ expires_at:
   sample: "2026-12-23T08:00:00Z"
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    CollaboratorRefused, Collaborators, RecordError, record_view,
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.validation import (
+    CollaboratorRefused, RecordError, record_view,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule

@@ -83,9 +83,9 @@ orphans:
   sample: [{"name": "old-collab", "problem": "no record", "users": ["C7Q2ZK4M9T1XW8P0L3RA"], "removed": true}]
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, parse_time, sweep,
-)
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.sweep import sweep
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import parse_time
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule
 

@@ -94,8 +94,10 @@ unreadable_collaborator_records:
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_names, read_bucket
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorStore, RecordError, record_view, validate_record,
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.store import CollaboratorStore
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.validation import (
+    RecordError, record_view, validate_record,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import IamState

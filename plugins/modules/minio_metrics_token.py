@@ -92,8 +92,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.metrics import (
-    format_epoch, prometheus_token, token_claims, token_problem,
+    prometheus_token, token_claims, token_problem,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_epoch
 
 DAY = 86400
 

@@ -100,8 +100,8 @@ expires_at:
 
 import datetime
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import format_time
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import ConnectionSettings
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.module import MinioModule

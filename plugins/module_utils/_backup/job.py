@@ -1,38 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, EGID / UMR 8199 IT team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""s3share-backup: the nightly backup of what S3 cannot re-create (run by a systemd timer, as root).
+"""The nightly backup of what S3 cannot re-create: one run, its settings and its metrics.
 
-  s3share-backup [SETTINGS.json]      (default /etc/s3share-backup/backup.json, root-only)
-
-One run: a "started" audit line; the stage (bundle.stage: IAM and bucket settings exports, records,
-the audit chain's head, the manifest); one restic snapshot of the stage, the admin configuration and the
-audit logs; forget/prune by the keep policy; then the restore check: restic check, and the manifest and
-the IAM export read back from the repository and compared, byte for byte, with what was staged. The
-outcome is one audit line and the textfile metrics that the monitoring role's alerts read
-(s3share_backup_*). Exit status 0 only when the backup and its restore check both succeeded.
+The program s3share-backup (_programs/backup.py) calls run_backup. One run: a "started" audit line;
+the stage (bundle.stage: IAM and bucket settings exports, records, the audit chain's head, the
+manifest); one restic snapshot of the stage, the admin configuration and the audit logs; forget/prune
+by the keep policy; then the restore check: restic check, and the manifest and the IAM export read
+back from the repository and compared, byte for byte, with what was staged. The outcome is one audit
+line and the textfile metrics that the monitoring role's alerts read (s3share_backup_*).
 No Ansible import.
 """
 
-import grp
 import json
 import os
-import signal
 import socket
-import sys
 import time
 
 from ansible_collections.egid.s3share.plugins.module_utils._backup import bundle
-from ansible_collections.egid.s3share.plugins.module_utils._backup.restore import marker_path, read_marker
 from ansible_collections.egid.s3share.plugins.module_utils._backup.restic import Restic, ResticError, redact_repository
-from ansible_collections.egid.s3share.plugins.module_utils._host.fs import replace_file
-from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
-    AuditLog, DEFAULT_AUDIT_LOG, utc_timestamp,
-)
+from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import DEFAULT_AUDIT_LOG, utc_timestamp
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import chain_head
-from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
-    create_clients, settings_from_admin_config,
-)
 from ansible_collections.egid.s3share.plugins.module_utils._minio.server import server_info
 
 DEFAULT_SETTINGS = "/etc/s3share-backup/backup.json"
@@ -55,14 +43,6 @@ def repository_of(settings):
     return Restic(settings["repository"], settings["password_file"], settings.get("repository_env"),
                   binary=settings.get("restic", "/usr/bin/restic"), cache_dir=settings.get("cache_dir"),
                   cacert=settings.get("repository_cacert") or None)
-
-
-def _read_state(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
 
 
 def render_metrics(state):
@@ -177,49 +157,3 @@ def run_backup(settings, clients, audit, now=time.time, host=None, last_snapshot
     details["duration"] = now() - started
     audit.write("backup", shown, "changed", **details)
     return True, details
-
-
-def _stop(signum, _frame):
-    """SIGTERM (systemctl stop, the unit's timeout) ends the run through its finally: the stage is emptied."""
-    raise SystemExit(128 + signum)
-
-
-def main(argv=None):
-    try:
-        signal.signal(signal.SIGTERM, _stop)
-    except ValueError:
-        pass  # not the main thread (an embedding program): its own signal handling applies
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) > 1 or (argv and argv[0].startswith("-")):
-        sys.stderr.write("usage: s3share-backup [SETTINGS.json]\n")
-        return 2
-    try:
-        settings = read_settings(argv[0] if argv else DEFAULT_SETTINGS)
-        connection, admin = settings_from_admin_config(settings.get("admin_config", "/opt/minio-admin/etc/admin.json"))
-    except ValueError as exc:
-        sys.stderr.write("s3share-backup: %s\n" % exc)
-        return 2
-    audit = AuditLog(settings.get("audit_log") or admin.get("audit_log") or DEFAULT_AUDIT_LOG, "s3share-backup",
-                     secrets=[connection.secret_key])
-    state_path = settings.get("state_file", DEFAULT_STATE)
-    state = _read_state(state_path)
-    ok, details = run_backup(settings, create_clients(connection), audit,
-                             last_snapshot=state.get("snapshot") if state.get("last_success") else None,
-                             restored=read_marker(marker_path(settings)) is not None)
-    state.update(last_run=time.time(), last_run_ok=ok, restore_check_ok=details.get("restore_check") == "passed",
-                 duration=round(details.get("duration", 0), 3))
-    if ok:
-        state.update(last_success=state["last_run"], added_bytes=details.get("added_bytes", 0),
-                     snapshot=details.get("snapshot"))
-    os.makedirs(os.path.dirname(state_path), 0o700, exist_ok=True)
-    replace_file(state_path, json.dumps(state, sort_keys=True).encode("utf-8"), 0o600)
-    if settings.get("textfile") and os.path.isdir(os.path.dirname(settings["textfile"])):
-        try:
-            group = grp.getgrnam(settings.get("textfile_group") or "root").gr_gid
-        except KeyError:
-            group = 0  # node-exporter is not installed (yet): root only
-        replace_file(settings["textfile"], render_metrics(state).encode("utf-8"), 0o640, 0, group)
-    summary = dict((k, details[k]) for k in ("snapshot", "added_bytes", "duration", "restore_check", "reason")
-                   if k in details)
-    sys.stdout.write(json.dumps(dict(summary, ok=ok), sort_keys=True) + "\n")
-    return 0 if ok else 1

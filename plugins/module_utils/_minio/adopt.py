@@ -16,9 +16,11 @@ No Ansible import. The caller gives the functions that run atq, at -c and atrm.
 """
 
 from ansible_collections.egid.s3share.plugins.module_utils._host import at_queue
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    POLICY_PREFIX, CollaboratorRefused, RecordError, format_time, policy_name,
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.validation import (
+    CollaboratorRefused, RecordError,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import POLICY_PREFIX, policy_name
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import BUILTIN_POLICIES
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (

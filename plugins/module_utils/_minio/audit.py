@@ -13,7 +13,6 @@ record containing one of them is scrubbed before it is written.
 No Ansible import: the server-side expiry sweep uses this file too.
 """
 
-import datetime
 import json
 import os
 import pwd
@@ -22,6 +21,7 @@ import stat
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import (
     append_chained, ensure_chain_writable,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import utc_now
 
 DEFAULT_AUDIT_LOG = "/opt/minio-admin/logs/actions.log"
 _REDACTED = "********"
@@ -31,10 +31,6 @@ SUDO_PATHS = ("/usr/bin/sudo",)
 # arguments must not fill the disk through the log.
 FIELD_LIMIT = 256
 LIST_LIMIT = 200
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def utc_timestamp(moment=None):

@@ -20,7 +20,7 @@ whole run, naming the item, and nothing is written.
 No Ansible import: the module is a thin layer over ``reconcile()``.
 """
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import POLICY_PREFIX
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import POLICY_PREFIX
 from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import (
     BUILTIN_POLICIES, DISABLED_POLICY_CHANGE, disabled_policy_change, ensure_group_absent, ensure_group_present, ensure_policy, ensure_policy_absent,

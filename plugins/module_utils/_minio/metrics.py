@@ -31,7 +31,7 @@ import subprocess
 import time
 
 from ansible_collections.egid.s3share.plugins.module_utils._host.fs import replace_file
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import parse_time
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_epoch, parse_time
 
 TOKEN_ISSUER = "prometheus"
 _TOKEN_HEADER = {"alg": "HS512", "typ": "JWT"}
@@ -99,10 +99,6 @@ def token_problem(token, access_key, secret_key, now, renew_before):
     if expires - now <= renew_before:
         return "the current token expires at %s" % format_epoch(expires)
     return None
-
-
-def format_epoch(seconds):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 # --- textfile metrics ---------------------------------------------------------
@@ -358,48 +354,6 @@ def collect(settings, list_records, now=None):
     textfile.add("s3share_textfile_collector_last_run_timestamp_seconds",
                  "Time the s3share textfile collector last ran.", now)
     return textfile.render()
-
-
-def records_from_store(admin_config_path):
-    """The valid collaborator records, read from the records bucket with the admin settings (root-only admin.json)."""
-    # Imported here: the rest of this file needs no SDK (the module and the unit tests use it without).
-    from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-        CollaboratorStore, DEFAULT_RECORDS_BUCKET, RecordError, validate_record,
-    )
-    from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
-        create_clients, settings_from_admin_config,
-    )
-    settings, config = settings_from_admin_config(admin_config_path)
-    store = CollaboratorStore(create_clients(settings).s3, config.get("records_bucket") or DEFAULT_RECORDS_BUCKET)
-    records = []
-    for name in store.names():
-        try:
-            record = store.get(name)
-            if record is None:
-                continue
-            expires = validate_record(name, record)
-        except RecordError:
-            continue  # a damaged or forged record is the sweep's business (it reports it)
-        records.append({"name": name, "bucket": record["bucket"], "expires_at": expires.timestamp()})
-    return records
-
-
-def collector_main(argv=None):
-    """s3share-textfile-collector SETTINGS.json: write the textfile node-exporter reads."""
-    import sys
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        sys.stderr.write("usage: s3share-textfile-collector SETTINGS.json\n")
-        return 2
-    settings = read_json(argv[0])
-    if settings is None:
-        sys.stderr.write("s3share-textfile-collector: cannot read %s\n" % argv[0])
-        return 2
-    text = collect(settings, lambda: records_from_store(settings["admin_config"]))
-    # Readable by node-exporter's group only: the file says how many collaborators there are
-    # and when the next one expires, which is the admins' business.
-    write_atomically(settings["output"], text, int(settings.get("output_mode", "0640"), 8), settings.get("output_group"))
-    return 0
 
 
 # --- MinIO's audit webhook ----------------------------------------------------

@@ -12,7 +12,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio import connection
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import AuditLog, DEFAULT_AUDIT_LOG
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import DEFAULT_RECORDS_BUCKET
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import DEFAULT_RECORDS_BUCKET
 from ansible_collections.egid.s3share.plugins.module_utils._minio.diff import DifferenceTracker
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import MinioActionError
 

@@ -14,7 +14,7 @@ No Ansible import: the s3share command uses this file.
 import datetime
 import re
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import utc_now
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import utc_now
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import Refused, translated
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
     PolicyError, normalize_prefix, validate_bucket_name,

@@ -46,17 +46,18 @@ import datetime
 import json
 import re
 import signal
-import sys
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
-    ActorUnknown, AuditLog, DEFAULT_AUDIT_LOG, current_actor, utc_now,
+    ActorUnknown, AuditLog, DEFAULT_AUDIT_LOG, current_actor,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit_chain import parse_head, verify_chain
 from ansible_collections.egid.s3share.plugins.module_utils._minio.bucket import bucket_exists
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorRefused, DEFAULT_RECORDS_BUCKET, NAME_RE, NameUnavailable, RecordError,
-    format_time, generate_secret_key, parse_time, record_view, validate_record,
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.validation import (
+    CollaboratorRefused, NAME_RE, NameUnavailable, RecordError, generate_secret_key, record_view, validate_record,
 )
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import DEFAULT_RECORDS_BUCKET
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time, parse_time, utc_now
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
     AdminConfigError, ConnectionSettings, create_clients, read_admin_config, settings_of_admin_config,
 )
@@ -585,20 +586,7 @@ def _human(result):
     return "\n".join(lines)
 
 
-def main(argv=None, config_path=DEFAULT_CONFIG, delegations_path=DEFAULT_DELEGATIONS, out=None, err=None):
-    signals = Signals()
-    try:
-        signals.install()
-    except ValueError:
-        pass  # not the main thread (an embedding program): its own signal handling applies
-    try:
-        return _run(list(sys.argv[1:] if argv is None else argv), config_path, delegations_path,
-                    out or sys.stdout, err or sys.stderr, signals)
-    finally:
-        signals.restore()
-
-
-def _run(argv, config_path, delegations_path, out, err, signals):
+def run(argv, config_path, delegations_path, out, err, signals):
     # --json is accepted anywhere on the line (sudo -n s3share collab add ... --json).
     end = argv.index("--") if "--" in argv else len(argv)
     want_json = "--json" in argv[:end]

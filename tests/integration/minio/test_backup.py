@@ -31,7 +31,7 @@ from minio_testbed import REPO, MinioServer
 pytestmark = pytest.mark.skipif(shutil.which("restic") is None, reason="restic is installed by scripts/test.sh")
 
 JOB = ("import sys\n"
-       "from ansible_collections.egid.s3share.plugins.module_utils._backup.job import main\n"
+       "from ansible_collections.egid.s3share.plugins.module_utils._programs.backup import main\n"
        "sys.exit(main(sys.argv[1:]))\n")
 
 

@@ -206,7 +206,7 @@ def test_role_converges_idempotently_with_a_secret_full_of_special_characters(co
     assert manifest["collection_info"]["name"] == "s3share"
     _exec(container, BASE + "/venv/bin/python", "-I", "-c",
           "import sys; sys.path.insert(0, '%s/lib'); "
-          "import ansible_collections.egid.s3share.plugins.module_utils._minio.collab" % BASE)
+          "import ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service" % BASE)
 
     # A secret with a space at the end (which MinIO would drop) is refused before anything changes.
     trailing = _role_play(container)

@@ -87,6 +87,30 @@ def test_generic_packages_do_not_import_the_minio_side():
     assert not offenders
 
 
+def test_generic_minio_code_does_not_import_the_collaborator_package():
+    """names.py and times.py hold what the MinIO side shares; the collaborator package sits above them."""
+    generic = ("module.py", "iam_set.py", "audit.py", "audit_chain.py", "share.py", "names.py", "times.py",
+               "policy.py", "iam.py", "bucket.py", "errors.py", "diff.py", "connection.py", "metrics.py")
+    offenders = [(relative(path), name) for path in python_files("module_utils")
+                 if relative(path).split(os.sep)[2:] in [["_minio", item] for item in generic]
+                 for name in own(imported(path)) if name.startswith("module_utils._minio.collab")]
+    assert not offenders
+    # Every file named is there, so the check cannot pass on a renamed one.
+    assert all(os.path.isfile(os.path.join(PLUGINS, "module_utils", "_minio", item)) for item in generic)
+
+
+def test_nothing_imports_the_server_programs():
+    """_programs/ is the top of the Python layers: the launchers run it, no plugin imports it."""
+    offenders = []
+    for folder in ("module_utils", "filter", "modules"):
+        for path in python_files(folder):
+            if os.sep + "_programs" + os.sep in path:
+                continue
+            offenders += [(relative(path), name) for name in own(imported(path))
+                          if name.startswith("module_utils._programs")]
+    assert not offenders
+
+
 def test_each_action_group_is_the_modules_of_its_doc_fragment():
     """The fragment says its modules are in the group: a module in one and not the other breaks the promise."""
     with open(os.path.join(REPO, "meta", "runtime.yml"), encoding="utf-8") as handle:

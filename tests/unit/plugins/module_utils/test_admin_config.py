@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.egid.s3share.plugins.module_utils._minio import connection, sweep_program
+from ansible_collections.egid.s3share.plugins.module_utils._minio import connection
+from ansible_collections.egid.s3share.plugins.module_utils._programs import sweep as sweep_program
 
 
 def test_the_reader_gives_the_config_and_its_connection_settings(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.egid.s3share.plugins.module_utils._host import adopt_plan, at_queue
 from ansible_collections.egid.s3share.plugins.module_utils._minio import adopt
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import format_time
+from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time
 
 UTC = datetime.timezone.utc
 KEY = "3f2a9c0d1e4b5a6978877665"
@@ -231,7 +231,7 @@ class FakeCollaborators:
         record = {"name": name, "access_key": access_key, "bucket": bucket, "prefix": prefix,
                   "expires_at": format_time(expires_at), "policy": "collab-" + name}
         self.store = FakeStore(record)
-        from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import Outcome
+        from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.outcome import Outcome
         return Outcome(True, record, details={"replaced_policies": ["alice_policy"]})
 
 
@@ -322,9 +322,11 @@ class FakeS3:
 
 
 def test_a_folder_written_while_versioned_cannot_be_adopted():
-    from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import _versioned_objects
-    assert _versioned_objects(FakeS3([FakeObject("results/a/x", "null")]), "ligan", "results/a") is None
-    problem = _versioned_objects(FakeS3([FakeObject("results/a/x", "6c24c73c")]), "ligan", "results/a")
+    from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.shared_area import (
+        versioned_objects_problem,
+    )
+    assert versioned_objects_problem(FakeS3([FakeObject("results/a/x", "null")]), "ligan", "results/a") is None
+    problem = versioned_objects_problem(FakeS3([FakeObject("results/a/x", "6c24c73c")]), "ligan", "results/a")
     assert "written while it was versioned (for example results/a/x)" in problem
 
 

@@ -17,6 +17,7 @@ from unittest import mock
 
 import pytest
 
+from ansible_collections.egid.s3share.plugins.module_utils._programs import s3share
 from ansible_collections.egid.s3share.plugins.module_utils._s3share import cli
 from ansible_collections.egid.s3share.plugins.module_utils._s3share.delegation import (
     Caller, NotAllowed, parse_delegations,
@@ -103,7 +104,7 @@ def run_as(user, groups, argv, files):
     out, err = io.StringIO(), io.StringIO()
     with mock.patch.object(cli, "current_actor", lambda: user), \
             mock.patch.object(cli, "groups_of", lambda name: set(groups)):
-        code = cli.main(argv, config_path=str(config), delegations_path=str(delegations), out=out, err=err)
+        code = s3share.main(argv, config_path=str(config), delegations_path=str(delegations), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 

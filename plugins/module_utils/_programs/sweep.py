@@ -27,9 +27,10 @@ from ansible_collections.egid.s3share.plugins.module_utils._host.fs import repla
 from ansible_collections.egid.s3share.plugins.module_utils._minio.audit import (
     AuditLog, DEFAULT_AUDIT_LOG, utc_timestamp,
 )
-from ansible_collections.egid.s3share.plugins.module_utils._minio.collab import (
-    Collaborators, CollaboratorStore, DEFAULT_RECORDS_BUCKET, sweep,
-)
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.service import Collaborators
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.store import CollaboratorStore
+from ansible_collections.egid.s3share.plugins.module_utils._minio.collab.sweep import sweep
+from ansible_collections.egid.s3share.plugins.module_utils._minio.names import DEFAULT_RECORDS_BUCKET
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (
     create_clients, read_admin_config, settings_of_admin_config,
 )
