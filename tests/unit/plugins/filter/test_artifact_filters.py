@@ -192,3 +192,22 @@ def test_the_patch_set_must_come_from_artifact_patch_set():
     with pytest.raises(AnsibleFilterError):
         artifact_build_plan(["not", "a", "dict"], UNPATCHED)
 
+
+def test_every_component_declares_its_build_in_the_defaults():
+    """minio and mc keep their cache names; weed is declared but not in the default list."""
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    assert defaults["minio_artifacts_components"] == ["minio", "mc"]
+    specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())
+    choices = specs["argument_specs"]["main"]["options"]["minio_artifacts_components"]["choices"]
+    assert choices == ["minio", "mc", "weed"]
+    for name in choices:
+        for field in ("release", "module_version", "commit", "source_sha256", "patches", "module", "package",
+                      "ldflags", "version_argv", "version_expect", "url", "sha256"):
+            assert "minio_artifacts_%s_%s" % (name, field) in defaults, (name, field)
+    weed = {field: defaults["minio_artifacts_weed_" + field]
+            for field in ("module", "release", "commit", "package", "ldflags", "version_argv", "version_expect",
+                          "commit_in_name", "go_min_version", "source_sha256")}
+    weed["version"] = defaults["minio_artifacts_weed_module_version"]
+    plan = artifact_build_plan(weed, artifact_patch_set(defaults["minio_artifacts_weed_patches"], weed["release"], "/p"))
+    assert plan["key"] == "4.53-7506e5f91cd6"
+    assert plan["source_dir"] == "github.com/seaweedfs/seaweedfs@v0.0.0-20261109003541-7506e5f91cd6"
