@@ -69,8 +69,9 @@ for stage in "${stages[@]}"; do
       # Some integration tests use a Debian 12 systemd container of the test bed.
       "$EGID_REPO/scripts/testbed/docker-engine.sh"
       "$EGID_REPO/scripts/testbed/base-image.sh" >/dev/null
-      eval "$("$EGID_REPO/scripts/artifacts.sh")"
-      export MINIO_BIN MC_BIN
+      # weed: the SeaweedFS server of tests/integration/seaweedfs (issue 26).
+      eval "$("$EGID_REPO/scripts/artifacts.sh" weed)"
+      export MINIO_BIN MC_BIN WEED_BIN
       if [ "$lanes" -ge 2 ] && [[ " ${stages[*]} " == *" molecule "* ]]; then
         lane_dir=$(mktemp -d)
         log "suite integration: in a second lane beside Molecule (output at its end)"
