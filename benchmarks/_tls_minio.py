@@ -19,8 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / ".collections"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO / "tests" / "integration" / "minio"))
+sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from minio_testbed import MinioServer, make_pki  # noqa: E402
+from minio_testbed import MinioServer  # noqa: E402
+from testbed_common import make_pki  # noqa: E402
 from users_server import _free_port, binaries  # noqa: E402,F401  (re-exported)
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.connection import (  # noqa: E402

@@ -9,27 +9,18 @@ ansible.builtin.json callback.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-import ssl
 from pathlib import Path
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from testbed_common import free_ports, make_pki, wait_https_ok
 
 REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
@@ -50,48 +41,6 @@ def binaries():
 
 
 # --------------------------------------------------------------------------- PKI
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def make_pki(base):
-    """A throw-away CA and a server certificate for 127.0.0.1 / localhost, written under base.
-
-    Returns {"certs_dir", "ca_path"}. Also used by the benchmarks (benchmarks/_tls_minio.py).
-    """
-    base = Path(base)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (x509.CertificateBuilder().subject_name(_name("s3share test CA")).issuer_name(_name("s3share test CA"))
-               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                            content_commitment=False, key_encipherment=False,
-                                            data_encipherment=False, key_agreement=False,
-                                            encipher_only=False, decipher_only=False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    certs = base / "certs"
-    (certs / "CAs").mkdir(parents=True)
-    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
-    (certs / "public.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (certs / "private.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                          serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
-    (certs / "CAs" / "ca.crt").write_bytes(ca_pem)
-    (base / "ca.crt").write_bytes(ca_pem)
-    return {"certs_dir": str(certs), "ca_path": str(base / "ca.crt")}
-
-
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory):
     """A throw-away CA and a server certificate for 127.0.0.1 / localhost."""
@@ -99,12 +48,6 @@ def pki(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- servers
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class MinioServer:
     def __init__(self, binary, pki, workdir, kms):
         self.binary = binary
@@ -136,8 +79,8 @@ class MinioServer:
                 secrets.token_bytes(32)).decode()
         (self.workdir / "data").mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
-            self.port = _free_port()
-            self.console_port = console = _free_port()
+            self.port, self.console_port = free_ports(2)
+            console = self.console_port
             self.log = open(self.workdir / "server.log", "ab")
             self.proc = subprocess.Popen(
                 [self.binary, "server", "--quiet", "--address", "127.0.0.1:%d" % self.port,
@@ -150,19 +93,7 @@ class MinioServer:
         raise RuntimeError("MinIO did not start; see %s" % (self.workdir / "server.log"))
 
     def _wait_ready(self, timeout=60):
-        context = ssl.create_default_context(cafile=self.ca_path)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.endpoint + "/minio/health/ready", context=context, timeout=2) as r:
-                    if r.status == 200:
-                        return True
-            except OSError:
-                pass
-            time.sleep(0.3)
-        return False
+        return wait_https_ok(self.endpoint + "/minio/health/ready", self.ca_path, self.proc, timeout)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -28,7 +28,7 @@ import time
 import pytest
 
 from advisory_http import send
-from minio_testbed import _free_port
+from testbed_common import free_port, free_ports
 
 
 def _b64url(data):
@@ -71,7 +71,7 @@ class Cluster:
         self.workdir = workdir
         self.access_key = "root" + secrets.token_hex(4)
         self.secret_key = secrets.token_urlsafe(24)
-        self.ports = [_free_port(), _free_port()]
+        self.ports = free_ports(2)
         self.port = self.ports[0]
         self.procs = []
 
@@ -93,7 +93,7 @@ class Cluster:
             env["_MINIO_SERVER_LOCAL"] = "127.0.0.1:%d" % port
             self.procs.append(subprocess.Popen(
                 [self.binary, "server", "--quiet", "--address", "127.0.0.1:%d" % port,
-                 "--console-address", "127.0.0.1:%d" % _free_port(), "--certs-dir", self.certs_dir] + endpoints,
+                 "--console-address", "127.0.0.1:%d" % free_port(), "--certs-dir", self.certs_dir] + endpoints,
                 env=dict(env), stdout=log, stderr=subprocess.STDOUT))
         deadline = time.time() + 120
         while time.time() < deadline:

@@ -32,14 +32,12 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from testbed_common import free_port, make_pki, wait_https_ok
 
 RUN_AS = "nobody"
 DRIVES = 6
@@ -57,12 +55,6 @@ def _minio_bin(request):
     return path
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class ErasureServer:
     """MinIO on six local drives, EC:2, running as RUN_AS without capabilities."""
 
@@ -75,7 +67,6 @@ class ErasureServer:
         # A copy the unprivileged user can read (the cache may be under /root).
         self.binary = self.workdir / "minio"
         shutil.copy(binary, self.binary)
-        from minio_testbed import make_pki  # the project's throw-away CA
         self.pki = make_pki(self.workdir / "pki")
         self.ca_path = self.pki["ca_path"]
         for i in range(1, DRIVES + 1):
@@ -83,7 +74,7 @@ class ErasureServer:
         for root, dirs, files in os.walk(self.workdir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, self.uid, self.gid)
-        self.port = _free_port()
+        self.port = free_port()
         env = dict(os.environ, MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
                    MINIO_UPDATE="off", MINIO_CI_CD="1", MINIO_BROWSER="off",
                    MINIO_STORAGE_CLASS_STANDARD="EC:2", HOME=str(self.workdir))
@@ -98,21 +89,7 @@ class ErasureServer:
             raise RuntimeError("MinIO did not start; see %s" % (self.workdir / "server.log"))
 
     def _wait_ready(self, timeout=60):
-        import ssl
-        context = ssl.create_default_context(cafile=self.ca_path)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen("https://127.0.0.1:%d/minio/health/cluster" % self.port,
-                                            context=context, timeout=2) as r:
-                    if r.status == 200:
-                        return True
-            except OSError:
-                pass
-            time.sleep(0.3)
-        return False
+        return wait_https_ok("https://127.0.0.1:%d/minio/health/cluster" % self.port, self.ca_path, self.proc, timeout)
 
     def stop(self):
         if self.proc.poll() is None:

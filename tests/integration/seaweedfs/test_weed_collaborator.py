@@ -19,13 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import template_policy
-from weed_testbed import REGION
 
 ROLE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "minio_artifacts" / "defaults" / "main.yml"
 PROJECT = "results/chu-liege"
@@ -62,20 +58,6 @@ def _eventually_read(client, bucket, key, timeout=15.0):
             if time.monotonic() > deadline:
                 raise
         time.sleep(0.3)
-
-
-def iam_action(server, access_key, secret_key, action, **params):
-    """One SigV4-signed IAM API call by hand, for SeaweedFS's own actions (CreateServiceAccount) that boto3 lacks.
-
-    Returns (status, parsed XML root).
-    """
-    body = urllib.parse.urlencode(dict(params, Action=action, Version="2010-05-08"))
-    request = AWSRequest(method="POST", url=server.endpoint + "/", data=body,
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    SigV4Auth(Credentials(access_key, secret_key), "iam", REGION).add_auth(request)
-    response = requests.post(request.url, data=body, headers=dict(request.headers.items()), verify=server.tls["ca"],
-                             timeout=30)
-    return response.status_code, ET.fromstring(response.content)
 
 
 def _canonical(statements):
@@ -124,7 +106,7 @@ def test_the_server_is_the_pinned_build(weed_bin):
 
 def test_the_s3_port_speaks_tls_with_the_configured_certificate(weed):
     # Verified against the test CA: an anonymous request is answered (and refused) over TLS.
-    answer = requests.get(weed.endpoint + "/", verify=weed.tls["ca"], timeout=30)
+    answer = requests.get(weed.endpoint + "/", verify=weed.ca_path, timeout=30)
     assert answer.status_code == 403 and b"AccessDenied" in answer.content
     # Not trusted by the system store, and no plain HTTP on that port.
     with pytest.raises(requests.exceptions.SSLError):
@@ -229,29 +211,29 @@ def test_a_presigned_get_of_the_collaborator_works_inside_only(share, weed):
     inside = share["s3"].generate_presigned_url("get_object", ExpiresIn=300,
                                                 Params={"Bucket": share["bucket"], "Key": PROJECT + "/genome.vcf"})
     assert "X-Amz-Signature=" in inside and "X-Amz-Credential=" + share["key"] in inside
-    answer = requests.get(inside, verify=weed.tls["ca"], timeout=30)
+    answer = requests.get(inside, verify=weed.ca_path, timeout=30)
     assert (answer.status_code, answer.content) == (200, OBJECTS[PROJECT + "/genome.vcf"])
     # Tampered with: another key under the same signature.
-    assert requests.get(inside.replace("genome.vcf", "GENOME.vcf"), verify=weed.tls["ca"], timeout=30).status_code == 403
+    assert requests.get(inside.replace("genome.vcf", "GENOME.vcf"), verify=weed.ca_path, timeout=30).status_code == 403
     outside = share["s3"].generate_presigned_url("get_object", ExpiresIn=300,
                                                  Params={"Bucket": share["bucket"], "Key": "results/other/patient.vcf"})
-    answer = requests.get(outside, verify=weed.tls["ca"], timeout=30)
+    answer = requests.get(outside, verify=weed.ca_path, timeout=30)
     assert answer.status_code == 403 and b"AccessDenied" in answer.content
 
 
 def test_a_presigned_get_is_refused_after_its_expiry(share, weed):
     link = share["s3"].generate_presigned_url("get_object", ExpiresIn=2,
                                               Params={"Bucket": share["bucket"], "Key": PROJECT + "/genome.vcf"})
-    assert requests.get(link, verify=weed.tls["ca"], timeout=30).status_code == 200
+    assert requests.get(link, verify=weed.ca_path, timeout=30).status_code == 200
     time.sleep(3.5)
-    answer = requests.get(link, verify=weed.tls["ca"], timeout=30)
+    answer = requests.get(link, verify=weed.ca_path, timeout=30)
     assert answer.status_code == 403 and b"AccessDenied" in answer.content
 
 
 # --------------------------------------------------------------------------- service accounts
 def _service_account(share, weed, expiration):
-    status, root = iam_action(weed, weed.admin_key, weed.admin_secret, "CreateServiceAccount",
-                              ParentUser=share["user"], Description="s3share test", Expiration=str(expiration))
+    status, root = weed.iam_action(weed.admin_key, weed.admin_secret, "CreateServiceAccount",
+                                   ParentUser=share["user"], Description="s3share test", Expiration=str(expiration))
     return status, root
 
 

@@ -9,90 +9,38 @@ throw-away CA made here; every client verifies it.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
+import urllib.parse
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import boto3
 import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.config import Config
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from testbed_common import free_ports, make_pki
 
 REGION = "us-east-1"
 BUILD_HINT = 'eval "$(scripts/artifacts.sh weed)"; export WEED_BIN'
 
 
-# --------------------------------------------------------------------------- PKI
-def write_tls_files(base):
-    """A CA valid for a day and a server certificate for 127.0.0.1 and localhost that it signed.
-
-    Returns the paths {"ca", "cert", "key"} (PEM) under base.
-    """
-    base = Path(base)
-    base.mkdir(parents=True, exist_ok=True)
-    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
-    end = start + datetime.timedelta(days=1)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "s3share weed test CA")])
-    ca_cert = (x509.CertificateBuilder()
-               .subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
-                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                            key_cert_sign=True, crl_sign=True, encipher_only=False,
-                                            decipher_only=False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-                   .issuer_name(ca_name).public_key(server_key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-                   .add_extension(x509.SubjectAlternativeName([
-                       x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-                   .sign(ca_key, hashes.SHA256()))
-    paths = {"ca": base / "ca.crt", "cert": base / "server.crt", "key": base / "server.key"}
-    paths["ca"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    paths["cert"].write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    paths["key"].write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    paths["key"].chmod(0o600)
-    return {name: str(path) for name, path in paths.items()}
-
-
 # --------------------------------------------------------------------------- server
-def _free_ports(count):
-    """count distinct loopback ports that were free a moment ago (kept open together so none repeats)."""
-    sockets = []
-    try:
-        for _index in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 class WeedServer:
     """`weed server` with master, volume, filer and the S3 gateway (TLS, IAM API writable) in one process."""
 
-    def __init__(self, binary, workdir, tls):
+    def __init__(self, binary, workdir, pki):
         self.binary = binary
         self.workdir = Path(workdir)
-        self.tls = tls
+        self.pki = pki
+        self.ca_path = pki["ca_path"]
         self.admin_key = "ADMIN" + secrets.token_hex(8).upper()
         self.admin_secret = secrets.token_urlsafe(30)
         self.proc = None
@@ -118,20 +66,23 @@ class WeedServer:
         return [self.binary, "-logtostderr=true", "server",
                 "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=%s" % (self.workdir / "data"),
                 "-master.port=%d" % ports["master"], "-master.port.grpc=%d" % ports["master_grpc"],
-                "-master.volumeSizeLimitMB=64", "-volume.max=16",
+                # Each bucket is a collection with volumes of its own (several are grown at its first
+                # write): 16 ran out ("No writable volumes and no free volumes left") once the
+                # minio-py suite had made its buckets after the other tests'. Volumes grow on demand.
+                "-master.volumeSizeLimitMB=64", "-volume.max=256",
                 "-volume.port=%d" % ports["volume"], "-volume.port.grpc=%d" % ports["volume_grpc"],
                 # Its default 10 s pause before stopping only helps a cluster's clients move on.
                 "-volume.preStopSeconds=1",
                 "-filer.port=%d" % ports["filer"], "-filer.port.grpc=%d" % ports["filer_grpc"],
                 "-s3", "-s3.port=%d" % ports["s3"], "-s3.port.grpc=%d" % ports["s3_grpc"],
                 "-s3.port.iceberg=0", "-s3.port.lance=0",
-                "-s3.cert.file=%s" % self.tls["cert"], "-s3.key.file=%s" % self.tls["key"],
+                "-s3.cert.file=%s" % self.pki["cert"], "-s3.key.file=%s" % self.pki["key"],
                 "-s3.config=%s" % self._write_s3_config(), "-s3.iam.readOnly=false"]
 
     def start(self, timeout=120):
         (self.workdir / "data").mkdir(parents=True, exist_ok=True)
         names = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc")
-        self.ports = dict(zip(names, _free_ports(len(names))))
+        self.ports = dict(zip(names, free_ports(len(names))))
         with open(self.log_path, "ab") as log:
             # pylint: disable-next=consider-using-with
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
@@ -174,10 +125,22 @@ class WeedServer:
 
     def client(self, service, access_key, secret_key, **config):
         """A boto3 client of the gateway (S3, or the IAM API on the same port), verifying the test CA."""
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, verify=self.tls["ca"],
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, verify=self.ca_path,
                             aws_access_key_id=access_key, aws_secret_access_key=secret_key,
                             config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                                           retries={"max_attempts": 1}, **config))
+
+    def iam_action(self, access_key, secret_key, action, **params):
+        """One SigV4-signed IAM API call by hand, for what boto3 cannot send (SeaweedFS's CreateServiceAccount,
+        CreateAccessKey with a caller-supplied key, SetUserStatus). Returns (status, parsed XML root).
+        """
+        body = urllib.parse.urlencode(dict(params, Action=action, Version="2010-05-08"))
+        request = AWSRequest(method="POST", url=self.endpoint + "/", data=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        SigV4Auth(Credentials(access_key, secret_key), "iam", REGION).add_auth(request)
+        response = requests.post(request.url, data=body, headers=dict(request.headers.items()), verify=self.ca_path,
+                                 timeout=30)
+        return response.status_code, ET.fromstring(response.content)
 
     def admin(self, service="s3"):
         return self.client(service, self.admin_key, self.admin_secret)
@@ -197,6 +160,6 @@ def weed_bin():
 def weed(weed_bin, tmp_path_factory):
     """The one SeaweedFS server of the test session."""
     workdir = tmp_path_factory.mktemp("weed")
-    server = WeedServer(weed_bin, workdir, write_tls_files(workdir / "tls")).start()
+    server = WeedServer(weed_bin, workdir, make_pki(workdir / "tls")).start()
     yield server
     server.stop()
