@@ -134,3 +134,17 @@ def test_a_user_removed_loses_its_key(weed, seam):
     seam["iam"].delete_user(UserName=name)
     assert not _readable(client, seam["bucket"], False)
     assert name not in [user["UserName"] for user in seam["iam"].list_users()["Users"]]
+
+
+def test_a_key_id_must_be_alphanumeric(weed, seam):
+    """MinIO's internal accounts use their name as access key (ligan-push); SeaweedFS refuses '-' in a key id.
+
+    So a migration keeps such an account's secret under a new, alphanumeric key id, and reports it
+    (collaborator keys, C + 19 upper-case letters and digits, are kept as they are).
+    """
+    name = "ligan-push-" + secrets.token_hex(3)
+    seam["iam"].create_user(UserName=name)
+    status, root = weed.iam_action(weed.admin_key, weed.admin_secret, "CreateAccessKey", UserName=name,
+                                   AccessKeyId=name, SecretAccessKey=secrets.token_urlsafe(30))
+    assert status == 400 and root.find(".//{*}Code").text == "InvalidInput", root
+    assert seam["iam"].list_access_keys(UserName=name)["AccessKeyMetadata"] == []
