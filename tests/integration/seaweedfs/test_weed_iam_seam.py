@@ -11,30 +11,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
 import pytest
-from botocore.exceptions import ClientError
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import template_policy
+from weed_testbed import readable
 
 FOLDER = "results/proj"
 KEY = FOLDER + "/data.txt"
 BODY = b"seam"
-
-
-def _readable(client, bucket, want, timeout=15.0):
-    """Wait until reading KEY succeeds (want=True) or is refused (want=False); IAM changes go through the filer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            client.get_object(Bucket=bucket, Key=KEY)["Body"].read()
-            now = True
-        except ClientError:
-            now = False
-        if now == want or time.monotonic() > deadline:
-            return now
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +49,9 @@ def test_a_user_keeps_the_key_and_secret_the_caller_supplies(weed, seam):
     assert [entry["AccessKeyId"] for entry in listed] == [access_key]
     seam["iam"].put_user_policy(UserName=name, PolicyName="s3share-seam", PolicyDocument=seam["policy"])
     client = weed.client("s3", access_key, secret_key)
-    assert _readable(client, seam["bucket"], True)
+    assert readable(client, seam["bucket"], KEY, True)
     # The secret is the one supplied: a client with another secret for the same key is refused.
-    assert not _readable(weed.client("s3", access_key, secret_key + "x"), seam["bucket"], True, timeout=0)
+    assert not readable(weed.client("s3", access_key, secret_key + "x"), seam["bucket"], KEY, True, timeout=0)
 
 
 def test_a_supplied_key_already_in_use_is_refused(weed, seam):
@@ -83,14 +68,14 @@ def test_a_managed_policy_attached_then_detached(weed, seam):
     name = "managed-" + secrets.token_hex(3)
     access_key, secret_key = _user_with_supplied_key(weed, name)
     client = weed.client("s3", access_key, secret_key)
-    assert not _readable(client, seam["bucket"], True, timeout=2)
+    assert not readable(client, seam["bucket"], KEY, True, timeout=2)
     arn = seam["iam"].create_policy(PolicyName="seam-" + name, PolicyDocument=seam["policy"])["Policy"]["Arn"]
     seam["iam"].attach_user_policy(UserName=name, PolicyArn=arn)
     attached = seam["iam"].list_attached_user_policies(UserName=name)["AttachedPolicies"]
     assert [entry["PolicyArn"] for entry in attached] == [arn]
-    assert _readable(client, seam["bucket"], True)
+    assert readable(client, seam["bucket"], KEY, True)
     seam["iam"].detach_user_policy(UserName=name, PolicyArn=arn)
-    assert not _readable(client, seam["bucket"], False)
+    assert not readable(client, seam["bucket"], KEY, False)
 
 
 def test_a_group_gives_its_members_its_policy(weed, seam):
@@ -100,12 +85,12 @@ def test_a_group_gives_its_members_its_policy(weed, seam):
     arn = seam["iam"].create_policy(PolicyName="seam-" + group, PolicyDocument=seam["policy"])["Policy"]["Arn"]
     seam["iam"].create_group(GroupName=group)
     seam["iam"].attach_group_policy(GroupName=group, PolicyArn=arn)
-    assert not _readable(client, seam["bucket"], True, timeout=2)
+    assert not readable(client, seam["bucket"], KEY, True, timeout=2)
     seam["iam"].add_user_to_group(GroupName=group, UserName=name)
     assert [entry["UserName"] for entry in seam["iam"].get_group(GroupName=group)["Users"]] == [name]
-    assert _readable(client, seam["bucket"], True)
+    assert readable(client, seam["bucket"], KEY, True)
     seam["iam"].remove_user_from_group(GroupName=group, UserName=name)
-    assert not _readable(client, seam["bucket"], False)
+    assert not readable(client, seam["bucket"], KEY, False)
 
 
 def _reader(weed, seam, name):
@@ -113,7 +98,7 @@ def _reader(weed, seam, name):
     access_key, secret_key = _user_with_supplied_key(weed, name)
     seam["iam"].put_user_policy(UserName=name, PolicyName="s3share-seam", PolicyDocument=seam["policy"])
     client = weed.client("s3", access_key, secret_key)
-    assert _readable(client, seam["bucket"], True)
+    assert readable(client, seam["bucket"], KEY, True)
     return access_key, client
 
 
@@ -123,7 +108,7 @@ def test_a_user_disabled_is_refused_and_enabled_again(weed, seam):
     for status, want in (("Inactive", False), ("Active", True)):
         code, root = weed.iam_action(weed.admin_key, weed.admin_secret, "SetUserStatus", UserName=name, Status=status)
         assert code == 200, root
-        assert _readable(client, seam["bucket"], want) is want, status
+        assert readable(client, seam["bucket"], KEY, want) is want, status
 
 
 def test_a_user_removed_loses_its_key(weed, seam):
@@ -132,7 +117,7 @@ def test_a_user_removed_loses_its_key(weed, seam):
     seam["iam"].delete_user_policy(UserName=name, PolicyName="s3share-seam")
     seam["iam"].delete_access_key(UserName=name, AccessKeyId=access_key)
     seam["iam"].delete_user(UserName=name)
-    assert not _readable(client, seam["bucket"], False)
+    assert not readable(client, seam["bucket"], KEY, False)
     assert name not in [user["UserName"] for user in seam["iam"].list_users()["Users"]]
 
 

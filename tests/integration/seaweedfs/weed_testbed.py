@@ -26,10 +26,29 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from testbed_common import free_ports, make_pki
 
 REGION = "us-east-1"
 BUILD_HINT = 'eval "$(scripts/artifacts.sh weed)"; export WEED_BIN'
+
+
+# --------------------------------------------------------------------------- helpers
+def readable(client, bucket, key, want, timeout=15.0):
+    """Whether client can read key, waiting up to timeout for the answer to become want.
+
+    IAM changes reach the S3 gateway through the filer, a moment later.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            now = True
+        except ClientError:
+            now = False
+        if now == want or time.monotonic() > deadline:
+            return now
+        time.sleep(0.3)
 
 
 # --------------------------------------------------------------------------- server
