@@ -2,8 +2,8 @@
 """The collaborator model against the real SeaweedFS built from the pinned source (issue 26, first step).
 
 A collaborator is an IAM user made through the IAM API on the S3 port, with the collection's own read-only
-template policy on bucket/results/<project>/ (roles use the same document on MinIO). What SeaweedFS does not
-do is recorded as a strict xfail with the reason, so that a new release that changes it fails here.
+template policy on bucket/results/<project>/ (roles use the same document on MinIO). What holds only with a
+server flag (-s3.iam.selfServiceRequiresGrant=true) is tested both ways: refused with it, allowed without.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import yaml
 from botocore.exceptions import ClientError
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import template_policy
+from testbed_common import make_pki
+from weed_testbed import WeedServer
 
 ROLE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "minio_artifacts" / "defaults" / "main.yml"
 PROJECT = "results/chu-liege"
@@ -71,8 +73,7 @@ def _text(root, tag):
     return None if found is None else found.text
 
 
-@pytest.fixture(scope="module")
-def share(weed):
+def make_share(weed):
     """A project bucket (with other projects' folders), another bucket, and a collaborator on the project."""
     token = secrets.token_hex(4)
     bucket, other_bucket, user = "ligan-" + token, "impact-" + token, "collab-" + token
@@ -92,7 +93,13 @@ def share(weed):
     # Usable once the gateway has the new user and its policy.
     _eventually_read(collaborator, bucket, PROJECT + "/genome.vcf")
     return {"bucket": bucket, "other_bucket": other_bucket, "user": user, "policy": policy, "s3": collaborator,
+            "weed": weed,
             "key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "admin": s3, "iam": iam}
+
+
+@pytest.fixture(scope="module")
+def share(weed):
+    return make_share(weed)
 
 
 # --------------------------------------------------------------------------- the build and the transport
@@ -192,18 +199,34 @@ def test_the_collaborator_cannot_use_the_iam_api_on_others(share, weed):
     assert _error(iam.list_users)[0] == 403
 
 
-@pytest.mark.xfail(strict=True, reason="SeaweedFS lets every identity create access keys for itself unless the "
-                   "server runs with -s3.iam.selfServiceRequiresGrant=true (off by default)")
-def test_the_collaborator_cannot_mint_itself_a_key(share, weed):
-    iam = weed.client("iam", share["key"], share["secret"])
+def _mint_own_key(share):
+    """The collaborator asks the IAM API for a new key of its own: the key made (then removed), or None if refused."""
+    iam = share["weed"].client("iam", share["key"], share["secret"])
     try:
         made = iam.create_access_key(UserName=share["user"])["AccessKey"]
     except ClientError as exc:
-        assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-        return
-    # Made: the new key works and lives on outside the collection's records; remove it again.
+        assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 403, exc.response
+        return None
+    # Made: it would live on outside the collection's records; remove it again.
     share["iam"].delete_access_key(UserName=share["user"], AccessKeyId=made["AccessKeyId"])
-    pytest.fail("the collaborator created the access key %s for itself" % made["AccessKeyId"])
+    return made["AccessKeyId"]
+
+
+def test_the_collaborator_cannot_mint_itself_a_key(share):
+    """The server runs with -s3.iam.selfServiceRequiresGrant=true, as the role will run it."""
+    assert _mint_own_key(share) is None
+
+
+def test_without_the_grant_flag_a_collaborator_mints_itself_a_key(weed_bin, tmp_path):
+    """Why the flag is needed: SeaweedFS's default lets every identity make keys for itself.
+
+    A server of its own, started without the flag: the same collaborator gets a key.
+    """
+    server = WeedServer(weed_bin, tmp_path, make_pki(tmp_path / "tls"), self_service_grant=False).start()
+    try:
+        assert _mint_own_key(make_share(server)) is not None
+    finally:
+        server.kill()
 
 
 # --------------------------------------------------------------------------- links

@@ -55,8 +55,11 @@ def readable(client, bucket, key, want, timeout=15.0):
 class WeedServer:
     """`weed server` with master, volume, filer and the S3 gateway (TLS, IAM API writable) in one process."""
 
-    def __init__(self, binary, workdir, pki):
+    def __init__(self, binary, workdir, pki, self_service_grant=True):
         self.binary = binary
+        # -s3.iam.selfServiceRequiresGrant: without it every identity may make access keys for itself
+        # (docs/seaweedfs.md); the role will always set it, and so does the session's server.
+        self.self_service_grant = self_service_grant
         self.workdir = Path(workdir)
         self.pki = pki
         self.ca_path = pki["ca_path"]
@@ -96,7 +99,8 @@ class WeedServer:
                 "-s3", "-s3.port=%d" % ports["s3"], "-s3.port.grpc=%d" % ports["s3_grpc"],
                 "-s3.port.iceberg=0", "-s3.port.lance=0",
                 "-s3.cert.file=%s" % self.pki["cert"], "-s3.key.file=%s" % self.pki["key"],
-                "-s3.config=%s" % self._write_s3_config(), "-s3.iam.readOnly=false"]
+                "-s3.config=%s" % self._write_s3_config(), "-s3.iam.readOnly=false",
+                "-s3.iam.selfServiceRequiresGrant=%s" % str(self.self_service_grant).lower()]
 
     def start(self, timeout=120):
         (self.workdir / "data").mkdir(parents=True, exist_ok=True)
@@ -122,10 +126,14 @@ class WeedServer:
         self.stop()
         raise RuntimeError("weed server not ready in %d s (last error: %r):\n%s" % (timeout, last, self.log_tail()))
 
-    def stop(self):
+    def kill(self):
+        """Stop at once (SIGKILL), for a server whose data nobody reads again."""
+        self.stop(signal.SIGKILL)
+
+    def stop(self, sig=signal.SIGTERM):
         if self.proc is None or self.proc.poll() is not None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        os.killpg(self.proc.pid, sig)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
