@@ -61,6 +61,18 @@ def normalize_prefix(prefix):
     return stripped
 
 
+def folder_prefix(prefix, refused, whole_bucket_message):
+    """normalize_prefix for a grant that must name one folder: an invalid prefix, or none (the whole
+    bucket), raises refused(message), the caller's own refusal."""
+    try:
+        prefix = normalize_prefix(prefix)
+    except PolicyError as exc:
+        raise refused(str(exc))
+    if not prefix:
+        raise refused(whole_bucket_message)
+    return prefix
+
+
 def _arn(bucket, key=None):
     if key is None:
         return "arn:aws:s3:::%s" % bucket

@@ -17,7 +17,7 @@ import re
 from ansible_collections.egid.s3share.plugins.module_utils._minio.times import utc_now
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import Refused, translated
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_prefix, validate_bucket_name,
+    PolicyError, folder_prefix, normalize_prefix, validate_bucket_name,
 )
 
 MAX_SECONDS = 7 * 24 * 3600
@@ -52,13 +52,8 @@ def validate_share(bucket, object_key=None, prefix=None, records_bucket=None):
     if (object_key is None) == (prefix is None):
         raise ShareRefused("give exactly one of an object or a prefix")
     if prefix is not None:
-        try:
-            prefix = normalize_prefix(prefix)
-        except PolicyError as exc:
-            raise ShareRefused(str(exc))
-        if not prefix:
-            raise ShareRefused("Refusing to share the whole bucket %s: give the folder to share" % bucket)
-        return None, prefix
+        return None, folder_prefix(prefix, ShareRefused,
+                                   "Refusing to share the whole bucket %s: give the folder to share" % bucket)
     try:
         folder, dummy, leaf = str(object_key).rpartition("/")
         if not folder or not normalize_prefix(folder) or not leaf.strip() or leaf in (".", ".."):

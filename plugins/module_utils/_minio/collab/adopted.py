@@ -19,7 +19,7 @@ from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.iam import ensure_policy
 from ansible_collections.egid.s3share.plugins.module_utils._minio.names import policy_name
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, collaborator_policy, normalize_prefix, policies_equal, validate_bucket_name,
+    collaborator_policy, folder_prefix, policies_equal, validate_bucket_name,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time, parse_time
 
@@ -41,12 +41,8 @@ class AdoptionMixin:
         message = validate_bucket_name(bucket)
         if message:
             raise CollaboratorRefused(message)
-        try:
-            prefix = normalize_prefix(prefix)
-        except PolicyError as exc:
-            raise CollaboratorRefused(str(exc))
-        if not prefix:
-            raise CollaboratorRefused("collaborator %s: its policy grants a whole bucket, not one folder" % name)
+        prefix = folder_prefix(prefix, CollaboratorRefused,
+                               "collaborator %s: its policy grants a whole bucket, not one folder" % name)
         if not ADOPTED_ACCESS_KEY_RE.fullmatch(access_key or ""):
             raise CollaboratorRefused("user %s does not look like a create_collab_user.sh key (24 hex digits)"
                                       % access_key)

@@ -14,7 +14,7 @@ import string
 from ansible_collections.egid.s3share.plugins.module_utils._minio.errors import Refused
 from ansible_collections.egid.s3share.plugins.module_utils._minio.names import policy_name
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import (
-    PolicyError, normalize_prefix, validate_bucket_name,
+    PolicyError, folder_prefix, normalize_prefix, validate_bucket_name,
 )
 from ansible_collections.egid.s3share.plugins.module_utils._minio.times import format_time, parse_time, utc_now
 
@@ -79,12 +79,8 @@ def validate_request(name, bucket, prefix, access, days, expires_at, max_days, r
         raise CollaboratorRefused(message)
     if bucket == records_bucket:
         raise CollaboratorRefused("bucket %s holds the collaborator records and cannot be shared" % bucket)
-    try:
-        prefix = normalize_prefix(prefix)
-    except PolicyError as exc:
-        raise CollaboratorRefused(str(exc))
-    if not prefix:
-        raise CollaboratorRefused("a prefix is required: collaborators get one folder, never a whole bucket")
+    prefix = folder_prefix(prefix, CollaboratorRefused,
+                           "a prefix is required: collaborators get one folder, never a whole bucket")
     if access not in ACCESS_LEVELS:
         raise CollaboratorRefused("access must be read-only or read-write")
     if max_days < 1:
