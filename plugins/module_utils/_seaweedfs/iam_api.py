@@ -15,7 +15,16 @@ import datetime
 import hashlib
 import hmac
 import urllib.parse
+import traceback
 import xml.etree.ElementTree as ET
+
+URLLIB3_IMPORT_ERROR = None
+try:
+    import urllib3
+    TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError,)
+except ImportError:  # the caller reports it; the admin venv has urllib3 through minio
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
+    TRANSPORT_ERRORS = ()
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 API_VERSION = "2010-05-08"
@@ -25,7 +34,8 @@ class IamApiError(Exception):
     """An action the server refused: status, code (EntityAlreadyExists, NoSuchEntity...) and message."""
 
     def __init__(self, action, status, code, message):
-        super(IamApiError, self).__init__("Failed to %s: %s (%s, HTTP %s)" % (action, message or code, code, status))
+        detail = code if status is None else "%s, HTTP %s" % (code, status)
+        super(IamApiError, self).__init__("Failed to %s: %s (%s)" % (action, message or code, detail))
         self.action = action
         self.status = status
         self.code = code
@@ -92,7 +102,12 @@ class IamApi(object):
         body = urllib.parse.urlencode(sorted(dict(params, Action=action, Version=API_VERSION).items())).encode()
         headers = sign_v4("POST", self.endpoint, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
                           body, self.access_key, self._secret_key, self.region, "iam", self.clock())
-        response = self.http.request("POST", self.endpoint, body=body, headers=headers, retries=False)
+        try:
+            response = self.http.request("POST", self.endpoint, body=body, headers=headers, retries=False)
+        except TRANSPORT_ERRORS as exc:
+            # A refused connection, a certificate that the lab's CA did not sign, a timeout: the endpoint
+            # and the reason, never the request (its body holds secrets).
+            raise IamApiError(action, None, "Unreachable", "%s: %s" % (self.endpoint, type(exc).__name__))
         try:
             root = ET.fromstring(response.data)
         except ET.ParseError:
@@ -108,6 +123,7 @@ class IamApi(object):
     def delete_user(self, name):
         self.call("DeleteUser", UserName=name)
 
+    # SeaweedFS 4.53 answers ListUsers and ListAccessKeys whole (no Marker, no IsTruncated).
     def list_users(self):
         return sorted(_all_text(self.call("ListUsers"), "UserName"))
 

@@ -18,6 +18,7 @@ import urllib3
 
 from ansible_collections.egid.s3share.plugins.module_utils._minio.policy import policies_equal, template_policy
 from ansible_collections.egid.s3share.plugins.module_utils._seaweedfs.iam_api import IamApi, IamApiError
+from testbed_common import free_port, make_pki
 from weed_testbed import readable
 
 FOLDER = "results/chu-liege"
@@ -111,3 +112,21 @@ def test_a_wrong_secret_is_refused(weed):
     with pytest.raises(IamApiError) as refused:
         forged.list_users()
     assert refused.value.status == 403, refused.value
+
+
+def test_a_server_that_another_ca_signed_is_not_talked_to(weed, tmp_path):
+    """A man in the middle with a certificate of its own CA: the client refuses before sending anything."""
+    other = make_pki(tmp_path / "other")
+    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=other["ca_path"])
+    with pytest.raises(IamApiError) as refused:
+        IamApi(weed.endpoint, weed.admin_key, weed.admin_secret, http).list_users()
+    assert refused.value.code == "Unreachable" and refused.value.status is None
+    assert weed.admin_secret not in str(refused.value)
+
+
+def test_a_closed_port_is_a_clear_error():
+    http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED")
+    with pytest.raises(IamApiError) as refused:
+        IamApi("https://127.0.0.1:%d" % free_port(), "AKID", "secret-not-shown", http).create_user("x")
+    assert refused.value.code == "Unreachable"
+    assert str(refused.value).startswith("Failed to CreateUser: https://127.0.0.1:")
